@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * System calls arrive as function calls from the host (lkl_kernel_syscall),
+ * not through saved registers: there is nothing for tracers to inspect.
+ */
+#ifndef _ASM_LKL_SYSCALL_H
+#define _ASM_LKL_SYSCALL_H
+
+#include <uapi/linux/audit.h>
+#include <linux/sched.h>
+#include <asm/ptrace.h>
+
+static inline int syscall_get_nr(struct task_struct *task,
+				 struct pt_regs *regs)
+{
+	return -1;
+}
+
+static inline void syscall_rollback(struct task_struct *task,
+				    struct pt_regs *regs)
+{
+}
+
+static inline long syscall_get_error(struct task_struct *task,
+				     struct pt_regs *regs)
+{
+	return 0;
+}
+
+static inline long syscall_get_return_value(struct task_struct *task,
+					    struct pt_regs *regs)
+{
+	return 0;
+}
+
+static inline void syscall_set_return_value(struct task_struct *task,
+					    struct pt_regs *regs,
+					    int error, long val)
+{
+}
+
+static inline void syscall_get_arguments(struct task_struct *task,
+					 struct pt_regs *regs,
+					 unsigned long *args)
+{
+	memset(args, 0, 6 * sizeof(*args));
+}
+
+static inline int syscall_get_arch(struct task_struct *task)
+{
+	/* Nothing audits or filters these calls; say what the host is. */
+	return AUDIT_ARCH_X86_64;
+}
+
+#endif /* _ASM_LKL_SYSCALL_H */
