@@ -131,6 +131,7 @@ int lkl_halt(void)
 		set_state(LKL_STATE_HALTED);
 		lkl_host_timers_stop();
 		lkl_host_threads_join_all();
+		lkl_host_disks_release();
 		ram_free_all();
 	}
 	pthread_mutex_unlock(&state_lock);
@@ -145,6 +146,22 @@ int64_t lkl_syscall(int64_t nr, int64_t a1, int64_t a2, int64_t a3,
 	if (lkl_state() != LKL_STATE_RUNNING)
 		return -ENODEV;
 	return lkl_kernel_syscall(nr, params);
+}
+
+int lkl_disk_add(const char *path, uint32_t flags)
+{
+	if (!path || (flags & ~LKL_DISK_READ_ONLY))
+		return -EINVAL;
+	if (lkl_state() != LKL_STATE_RUNNING)
+		return -ENODEV;
+	return lkl_host_disk_add(path, flags);
+}
+
+int lkl_disk_remove(int id)
+{
+	if (lkl_state() != LKL_STATE_RUNNING)
+		return -ENODEV;
+	return lkl_host_disk_remove(id);
 }
 
 int64_t lkl_log_read(char *buf, uint64_t len, uint64_t *pos)

@@ -63,4 +63,9 @@ void *lkl_iomem_map(unsigned long addr, unsigned long size);
 int lkl_iomem_access(const volatile void *addr, void *val, int size,
 		     int write);
 
+/* Disks (blk.c): lkl_disk_add/remove, and closing them all after halt. */
+int lkl_host_disk_add(const char *path, uint32_t flags);
+int lkl_host_disk_remove(int id);
+void lkl_host_disks_release(void);
+
 #endif /* LKL_HOST_INT_H */

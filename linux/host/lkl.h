@@ -66,6 +66,30 @@ LKL_API int lkl_state(void);
 LKL_API int64_t lkl_syscall(int64_t nr, int64_t a1, int64_t a2, int64_t a3,
 			    int64_t a4, int64_t a5, int64_t a6);
 
+/* Flags of lkl_disk_add(). */
+#define LKL_DISK_READ_ONLY 1	/* open read-only; the kernel sees a RO disk */
+
+/*
+ * Attaches a disk image (a file, or a host block device) to the running
+ * kernel as a virtio block device, and returns its device id once the
+ * kernel has probed it (partitions included). The kernel names the device
+ * "virtio-mmio.<id>": its block device is the one under
+ * /sys/devices/platform/virtio-mmio.<id>/virtio*\/block/.
+ * The image is locked (flock) until removal or halt: exclusively for
+ * read-write, shared for read-only.
+ * Returns the id (>= 1), or -ENOENT, -EACCES, -EBUSY (locked by another
+ * process), -EINVAL (not a file or block device, or smaller than a sector),
+ * -ENODEV (kernel not running), -ENOSPC (too many devices).
+ */
+LKL_API int lkl_disk_add(const char *path, uint32_t flags);
+
+/*
+ * Detaches a disk: the kernel removes the block device, the image is
+ * closed and unlocked. Unmount its filesystems first. Returns 0, -ENOENT
+ * for an unknown id, or -ENODEV.
+ */
+LKL_API int lkl_disk_remove(int id);
+
 /*
  * The kernel log. The library keeps the most recent messages in a ring
  * buffer; every byte has an absolute position, counted from the first

@@ -69,6 +69,7 @@ void lkl_threads_kill_all(void);
 /* syscalls.c: application threads entering the kernel. */
 int lkl_syscalls_init(void);
 void lkl_syscalls_halted(void);
+long lkl_call_as_task(long (*fn)(void *arg), void *arg);
 
 /* setup.c: boot and halt. */
 extern struct task_struct *lkl_host0;

@@ -33,12 +33,14 @@
 typedef long (*syscall_fn)(long, long, long, long, long, long);
 
 /* What an application thread does inside the kernel. */
-enum call_kind { CALL_SYSCALL, CALL_HALT, CALL_EXIT };
+enum call_kind { CALL_SYSCALL, CALL_FUNCTION, CALL_HALT, CALL_EXIT };
 
 struct syscall_call {
 	enum call_kind kind;
 	long nr;
 	long *params;
+	long (*fn)(void *arg);
+	void *arg;
 	long ret;
 };
 
@@ -113,6 +115,9 @@ static void run_call(struct lkl_task_host *host, struct syscall_call *call)
 				call->params[2], call->params[3],
 				call->params[4], call->params[5]);
 		call->ret = finish_syscall(call->ret);
+		return;
+	case CALL_FUNCTION:
+		call->ret = finish_syscall(call->fn(call->arg));
 		return;
 	case CALL_HALT:
 		/* What user space would do before rebooting. */
@@ -196,6 +201,18 @@ long lkl_kernel_syscall(long nr, long *params)
 {
 	struct syscall_call call = {
 		.kind = CALL_SYSCALL, .nr = nr, .params = params,
+	};
+
+	if (enter_kernel(&call) < 0)
+		return -ENODEV;
+	return call.ret;
+}
+
+/* Runs fn(arg) in the kernel, as the calling thread's task. */
+long lkl_call_as_task(long (*fn)(void *arg), void *arg)
+{
+	struct syscall_call call = {
+		.kind = CALL_FUNCTION, .fn = fn, .arg = arg,
 	};
 
 	if (enter_kernel(&call) < 0)

@@ -137,6 +137,17 @@ const char *lkl_kernel_release(void);
 /* Runs system call nr with six arguments from any host thread. */
 long lkl_kernel_syscall(long nr, long *params);
 
+/*
+ * Adds a virtio-mmio device whose registers the host emulates at
+ * [base, base + size), raising interrupt irq; the kernel names it
+ * "virtio-mmio.<id>" (/sys/devices/platform). Returns once its driver is
+ * bound (0), or a negative errno. Remove undoes it (the driver resets the
+ * device on its way out).
+ */
+int lkl_kernel_device_add(unsigned long base, unsigned long size, int irq,
+			  int id);
+int lkl_kernel_device_remove(int id);
+
 /* Interrupts raised by host devices, from any host thread. */
 int lkl_irq_alloc(const char *user);
 void lkl_irq_free(int irq, const char *user);
