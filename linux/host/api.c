@@ -132,6 +132,7 @@ int lkl_halt(void)
 		lkl_host_timers_stop();
 		lkl_host_threads_join_all();
 		lkl_host_disks_release();
+		lkl_host_nets_release();
 		ram_free_all();
 	}
 	pthread_mutex_unlock(&state_lock);
@@ -162,6 +163,22 @@ int lkl_disk_remove(int id)
 	if (lkl_state() != LKL_STATE_RUNNING)
 		return -ENODEV;
 	return lkl_host_disk_remove(id);
+}
+
+int lkl_net_add_tap(const char *ifname, const uint8_t *mac, uint32_t flags)
+{
+	if (!ifname || (flags & ~LKL_NET_OFFLOAD))
+		return -EINVAL;
+	if (lkl_state() != LKL_STATE_RUNNING)
+		return -ENODEV;
+	return lkl_host_net_add_tap(ifname, mac, flags);
+}
+
+int lkl_net_remove(int id)
+{
+	if (lkl_state() != LKL_STATE_RUNNING)
+		return -ENODEV;
+	return lkl_host_net_remove(id);
 }
 
 int64_t lkl_log_read(char *buf, uint64_t len, uint64_t *pos)

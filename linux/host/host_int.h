@@ -68,4 +68,14 @@ int lkl_host_disk_add(const char *path, uint32_t flags);
 int lkl_host_disk_remove(int id);
 void lkl_host_disks_release(void);
 
+/*
+ * Network devices on TAP interfaces (net_tap.c): lkl_net_add_tap/remove
+ * (arguments checked, kernel running), and stopping and closing them all
+ * after halt.
+ */
+int lkl_host_net_add_tap(const char *ifname, const uint8_t *mac,
+			 uint32_t flags);
+int lkl_host_net_remove(int id);
+void lkl_host_nets_release(void);
+
 #endif /* LKL_HOST_INT_H */

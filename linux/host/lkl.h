@@ -90,6 +90,43 @@ LKL_API int lkl_disk_add(const char *path, uint32_t flags);
  */
 LKL_API int lkl_disk_remove(int id);
 
+/* Flags of lkl_net_add_tap(). */
+#define LKL_NET_OFFLOAD 1	/* checksum offload, TSO, mergeable RX buffers */
+
+/*
+ * Attaches the host TAP interface ifname to the running kernel as a virtio
+ * network device, and returns its device id once the kernel has probed it.
+ * The kernel's network interface (down, without addresses) is the one
+ * under /sys/devices/platform/virtio-mmio.<id>/virtio*\/net/.
+ *   ifname  the TAP's name; an existing TAP made with
+ *           "ip tuntap add mode tap user U" can be attached by user U
+ *           without privileges; with CAP_NET_ADMIN a missing one is
+ *           created, and goes away again on removal
+ *   mac     the interface's 6-byte Ethernet address (read during the call
+ *           only), or NULL for a random locally administered one
+ *           (02:xx:xx:xx:xx:xx)
+ *   flags   LKL_NET_OFFLOAD: frames cross the TAP with a virtio-net header,
+ *           so that checksums and TCP segmentation (64 KiB packets both
+ *           ways) are left to whichever side needs them; without it, plain
+ *           frames of at most the MTU, every checksum computed
+ * The interface's MTU is the TAP's at attach time, and may only be
+ * lowered. A thread of the library polls the TAP until removal or halt.
+ * Returns the id (>= 1), or -ENOENT (no /dev/net/tun), -EPERM or -EACCES
+ * (no permission to open /dev/net/tun, attach this TAP or create one),
+ * -EBUSY (the TAP is attached elsewhere), -EINVAL (bad name, flags or
+ * MAC, or ifname is not a TAP), -ENODEV (kernel not running), -ENOSPC
+ * (too many devices).
+ */
+LKL_API int lkl_net_add_tap(const char *ifname, const uint8_t *mac,
+			    uint32_t flags);
+
+/*
+ * Detaches a network device: the kernel removes its interface, the poll
+ * thread stops and the TAP is closed. Returns 0, -ENOENT for an unknown id,
+ * or -ENODEV.
+ */
+LKL_API int lkl_net_remove(int id);
+
 /*
  * The kernel log. The library keeps the most recent messages in a ring
  * buffer; every byte has an absolute position, counted from the first

@@ -322,24 +322,31 @@ static struct vring_used *used_ring(struct virtio_queue *q)
 	return (struct vring_used *)(uintptr_t)q->used_addr;
 }
 
-/* Walks a descriptor chain into req; -EINVAL for a malformed one. */
-static int build_req(struct virtio_queue *q, uint16_t head,
+/*
+ * Walks the descriptor chain at head into req, after the buffers req holds
+ * already. Returns -EINVAL for a malformed chain, -ENOSPC when it does not
+ * fit; req is then left as it was.
+ */
+static int add_chain(struct virtio_queue *q, uint16_t head,
 		     struct virtio_req *req)
 {
 	struct vring_desc *table = desc_table(q);
 	uint32_t num = q->num;
 	uint16_t i = head;
-	int writable = 0;
+	int n = req->n, n_out = req->n_out;
+	int writable = n > n_out;
 
-	req->head = head;
-	req->n = 0;
-	req->n_out = 0;
+	if (req->chains == VIRTIO_MAX_CHAINS)
+		return -ENOSPC;
 	for (;;) {
 		struct vring_desc *d;
 		uint16_t flags;
 
-		if (i >= num || req->n >= VIRTIO_MAX_SEGS)
+		if (i >= num)
 			return -EINVAL;
+		/* Also ends a looping chain. */
+		if (n == VIRTIO_MAX_SEGS)
+			return req->chains ? -ENOSPC : -EINVAL;
 		d = &table[i];
 		flags = le16toh(d->flags);
 		if (flags & VRING_DESC_F_INDIRECT)
@@ -349,14 +356,94 @@ static int build_req(struct virtio_queue *q, uint16_t head,
 		else if (writable)
 			return -EINVAL;	/* readable after writable */
 		else
-			req->n_out++;
-		req->iov[req->n].iov_base = (void *)(uintptr_t)le64toh(d->addr);
-		req->iov[req->n].iov_len = le32toh(d->len);
-		req->n++;
+			n_out++;
+		req->iov[n].iov_base = (void *)(uintptr_t)le64toh(d->addr);
+		req->iov[n].iov_len = le32toh(d->len);
+		n++;
 		if (!(flags & VRING_DESC_F_NEXT))
-			return 0;
+			break;
 		i = le16toh(d->next);
 	}
+	req->n = n;
+	req->n_out = n_out;
+	req->chain[req->chains].head = head;
+	req->chain[req->chains].end = n;
+	req->chains++;
+	return 0;
+}
+
+static int build_req(struct virtio_queue *q, uint16_t head,
+		     struct virtio_req *req)
+{
+	req->n = 0;
+	req->n_out = 0;
+	req->chains = 0;
+	return add_chain(q, head, req);
+}
+
+static uint16_t avail_idx(struct virtio_queue *q)
+{
+	return le16toh(__atomic_load_n(&avail_ring(q)->idx, __ATOMIC_ACQUIRE));
+}
+
+/* Tells the driver where to kick next: once it passes idx. */
+static void set_avail_event(struct virtio_queue *q, uint16_t idx)
+{
+	struct vring_used *used = used_ring(q);
+
+	__atomic_store_n((uint16_t *)&used->ring[q->num], htole16(idx),
+			 __ATOMIC_RELEASE);
+}
+
+int virtio_req_append(struct virtio_req *req)
+{
+	struct virtio_dev *dev = req->dev;
+	struct virtio_queue *q = &dev->queues[req->queue];
+	uint16_t idx = q->last_avail_idx + req->chains;
+
+	if (req->chains == VIRTIO_MAX_CHAINS)
+		return -ENOSPC;
+	if (avail_idx(q) == idx) {
+		if (!virtio_has_feature(dev, VIRTIO_RING_F_EVENT_IDX))
+			return -EAGAIN;
+		set_avail_event(q, idx);
+		/* A chain added meanwhile is seen here, or kicks. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (avail_idx(q) == idx)
+			return -EAGAIN;
+	}
+	return add_chain(q, le16toh(avail_ring(q)->ring[idx % q->num]), req);
+}
+
+/* Bytes the device may write into chain c of req. */
+static size_t chain_room(const struct virtio_req *req, int c)
+{
+	int i = c ? req->chain[c - 1].end : 0;
+	size_t room = 0;
+
+	if (i < req->n_out)
+		i = req->n_out;
+	for (; i < req->chain[c].end; i++)
+		room += req->iov[i].iov_len;
+	return room;
+}
+
+int virtio_req_trim(struct virtio_req *req, uint32_t len)
+{
+	int c;
+
+	for (c = 0; c < req->chains - 1; c++) {
+		size_t room = chain_room(req, c);
+
+		if (len <= room)
+			break;
+		len -= room;
+	}
+	req->chains = c + 1;
+	req->n = req->chain[c].end;
+	if (req->n_out > req->n)
+		req->n_out = req->n;
+	return req->chains;
 }
 
 void virtio_req_complete(struct virtio_req *req, uint32_t len)
@@ -364,12 +451,27 @@ void virtio_req_complete(struct virtio_req *req, uint32_t len)
 	struct virtio_queue *q = &req->dev->queues[req->queue];
 	struct vring_used *used = used_ring(q);
 	uint16_t idx = le16toh(used->idx);
+	int c;
 
-	used->ring[idx % q->num].id = htole32(req->head);
-	used->ring[idx % q->num].len = htole32(len);
-	/* The element must be visible before the index that publishes it. */
+	for (c = 0; c < req->chains; c++) {
+		struct vring_used_elem *e = &used->ring[(uint16_t)(idx + c) %
+							q->num];
+		uint32_t part = len;
+
+		if (c < req->chains - 1) {
+			size_t room = chain_room(req, c);
+
+			if (room < part)
+				part = room;
+		}
+		e->id = htole32(req->chain[c].head);
+		e->len = htole32(part);
+		len -= part;
+	}
+	/* The elements must be visible before the index that publishes them. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&used->idx, htole16(idx + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&used->idx, htole16(idx + req->chains),
+			 __ATOMIC_RELEASE);
 }
 
 /* Whether the driver wants an interrupt for what was just completed. */
@@ -394,15 +496,6 @@ static int need_signal(struct virtio_dev *dev, struct virtio_queue *q)
 		return 1;
 	}
 	return 0;
-}
-
-/* Tells the driver where to kick next: once it passes idx. */
-static void set_avail_event(struct virtio_queue *q, uint16_t idx)
-{
-	struct vring_used *used = used_ring(q);
-
-	__atomic_store_n((uint16_t *)&used->ring[q->num], htole16(idx),
-			 __ATOMIC_RELEASE);
 }
 
 void virtio_process_queue(struct virtio_dev *dev, int qi)
@@ -440,12 +533,15 @@ void virtio_process_queue(struct virtio_dev *dev, int qi)
 		if (build_req(q, head, &req)) {
 			fprintf(stderr, "lkl: virtio-mmio.%d: bad descriptor "
 				"chain on queue %d\n", dev->id, qi);
-			req.head = head;
+			req.n = req.n_out = 0;
+			req.chains = 1;
+			req.chain[0].head = head;
+			req.chain[0].end = 0;
 			virtio_req_complete(&req, 0);
 		} else if (dev->ops->handle(&req) == -EAGAIN) {
 			break;
 		}
-		q->last_avail_idx++;
+		q->last_avail_idx += req.chains;
 	}
 	signal = need_signal(dev, q);
 out:

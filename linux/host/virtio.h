@@ -22,26 +22,38 @@
 #define VIRTIO_RING_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
 
-/* The largest descriptor chain a request may have. */
+/* The most buffers a request may have, over all its chains. */
 #define VIRTIO_MAX_SEGS 260
+/* The most descriptor chains one request may gather (virtio_req_append). */
+#define VIRTIO_MAX_CHAINS 64
 
 struct virtio_dev;
 
-/* One request: a descriptor chain, as host buffers. */
+/*
+ * One request: a descriptor chain, as host buffers. A device that spreads
+ * one item over several chains (virtio-net's mergeable receive buffers)
+ * appends the following chains with virtio_req_append; their buffers
+ * follow in iov.
+ */
 struct virtio_req {
 	struct virtio_dev *dev;
 	int queue;
-	uint16_t head;		/* chain head, to complete it */
 	int n;			/* buffers in iov */
 	int n_out;		/* the first n_out are readable, the rest writable */
+	int chains;		/* descriptor chains: 1, more if appended */
+	struct {
+		uint16_t head;	/* to complete it */
+		int end;	/* index in iov past its last buffer */
+	} chain[VIRTIO_MAX_CHAINS];
 	struct iovec iov[VIRTIO_MAX_SEGS];
 };
 
 struct virtio_dev_ops {
 	/*
 	 * Takes one request off queue req->queue. Returns 0 once the request
-	 * is handled (completed, now or later, with virtio_req_complete), or
-	 * -EAGAIN to leave it on the queue and stop processing it for now.
+	 * is handled (completed, now or later, with virtio_req_complete): all
+	 * its chains leave the queue. Returns -EAGAIN to leave it, appended
+	 * chains included, on the queue and stop processing it for now.
 	 */
 	int (*handle)(struct virtio_req *req);
 	/* The driver accepted these features; non-zero refuses them. */
@@ -94,8 +106,28 @@ int virtio_dev_remove(struct virtio_dev *dev);
 /* After halt (the kernel reset every device): only forgets dev. */
 void virtio_dev_forget(struct virtio_dev *dev);
 
-/* Completes req, with len bytes written into its writable buffers. */
+/*
+ * Completes req, with len bytes written into its writable buffers. Each
+ * chain of req gets a used element: the bytes written are counted against
+ * the chains in order, each filled up before the next, the last taking
+ * the rest. The driver sees all of them at once.
+ */
 void virtio_req_complete(struct virtio_req *req, uint32_t len);
+/*
+ * Only from handle(req): appends the next available chain of req's queue
+ * to req. Returns 0; -EAGAIN when the driver has made no further chain
+ * available (it is then asked to notify the queue as soon as it adds
+ * one); -ENOSPC when req is full; -EINVAL when the chain is malformed or
+ * has readable buffers after req's writable ones (it is left alone, and
+ * the queue fails it when its turn comes).
+ */
+int virtio_req_append(struct virtio_req *req);
+/*
+ * Keeps only as many chains of req as len bytes written into its writable
+ * buffers fill (at least one), and gives the others back to the queue.
+ * Returns the number of chains kept.
+ */
+int virtio_req_trim(struct virtio_req *req, uint32_t len);
 /* Processes queue q of dev, as a notify does (for device threads). */
 void virtio_process_queue(struct virtio_dev *dev, int q);
 /* Whether the driver accepted feature bit. */
