@@ -43,11 +43,9 @@ export function parseMemTotal(text: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Collects {@link Info} from a booted kernel (mounts proc on /proc). */
+/** Collects {@link Info} from a booted kernel (boot mounted /proc). */
 export function collectInfo(kernel: Kernel): Info {
   const uts = kernel.uname();
-  kernel.fs.mkdir("/proc", 0o555, true);
-  kernel.fs.mount("proc", "/proc", "proc");
   return {
     sysname: uts.sysname,
     release: uts.release,

@@ -49,6 +49,13 @@ export type SyscallArg = number | bigint | ArrayBufferView | null;
 
 const DEFAULT_MEMORY_MIB = 64;
 
+/** What every boot mounts: [source, target, type]. */
+const SYSTEM_MOUNTS = [
+  ["proc", "/proc", "proc"],
+  ["sysfs", "/sys", "sysfs"],
+  ["devtmpfs", "/dev", "devtmpfs"],
+] as const;
+
 // The FFI passes 64-bit integers as bigint; BigInt(n) costs a few ns, a
 // number where a bigint is declared would take V8's slow path.
 function toInteger(arg: SyscallArg | undefined, index: number): bigint {
@@ -145,7 +152,23 @@ export class Kernel {
       });
     }
     if (rc < 0) throw new LklError(-rc, "lkl_boot");
-    return new Kernel(lib, bootMs, memoryMiB);
+    const kernel = new Kernel(lib, bootMs, memoryMiB);
+    kernel.#mountSystemFilesystems();
+    return kernel;
+  }
+
+  /**
+   * /proc, /sys and /dev (devtmpfs: block devices appear there as the
+   * kernel finds them), which every later part relies on; /mnt holds the
+   * mount points of disk images.
+   */
+  #mountSystemFilesystems(): void {
+    const fs = this.fs;
+    for (const [source, target, type] of SYSTEM_MOUNTS) {
+      fs.mkdir(target, 0o755, true);
+      fs.mount(source, target, type);
+    }
+    fs.mkdir("/mnt", 0o755, true);
   }
 
   /** Milliseconds that lkl_boot took. */

@@ -80,9 +80,7 @@ function kernelTasks(kernel: Awaited<ReturnType<typeof sharedKernel>>): number {
 }
 
 Deno.test("64 host threads in turn each make a syscall, end, and give back their task", async () => {
-  const kernel = await sharedKernel();
-  kernel.fs.mkdir("/proc", 0o555, true);
-  kernel.fs.mount("proc", "/proc", "proc");
+  const kernel = await sharedKernel(); // boot mounted /proc
   const pid = kernel.getpid();
   const before = kernelTasks(kernel);
   const tids = new Set<number>();
