@@ -209,20 +209,27 @@ export class Kernel {
    * For wrappers that build their own errors; most code wants
    * {@link syscall}. Throws only when the kernel is halted.
    */
-  syscallResult(nr: number, ...args: SyscallArg[]): number {
+  syscallResult(
+    nr: number,
+    a1?: SyscallArg,
+    a2?: SyscallArg,
+    a3?: SyscallArg,
+    a4?: SyscallArg,
+    a5?: SyscallArg,
+    a6?: SyscallArg,
+  ): number {
     if (this.#halted) throw this.#haltedError(callName(nr));
-    if (args.length > 6) tooManyArgs(args.length);
-    // Positional, without intermediate arrays: this is the hot path.
+    // Positional parameters, no rest arrays: this is the hot path.
     return this.#result(
       nr,
       this.#lib.symbols.lkl_syscall(
         BigInt(nr),
-        toInteger(args[0], 0),
-        toInteger(args[1], 1),
-        toInteger(args[2], 2),
-        toInteger(args[3], 3),
-        toInteger(args[4], 4),
-        toInteger(args[5], 5),
+        toInteger(a1, 0),
+        toInteger(a2, 1),
+        toInteger(a3, 2),
+        toInteger(a4, 3),
+        toInteger(a5, 4),
+        toInteger(a6, 5),
       ),
     );
   }
@@ -264,8 +271,16 @@ export class Kernel {
    * const pid = kernel.syscall(SYS.getpid);
    * ```
    */
-  syscall(nr: number, ...args: SyscallArg[]): number {
-    const result = this.syscallResult(nr, ...args);
+  syscall(
+    nr: number,
+    a1?: SyscallArg,
+    a2?: SyscallArg,
+    a3?: SyscallArg,
+    a4?: SyscallArg,
+    a5?: SyscallArg,
+    a6?: SyscallArg,
+  ): number {
+    const result = this.syscallResult(nr, a1, a2, a3, a4, a5, a6);
     return result < 0 ? check(result, callName(nr)) : result;
   }
 

@@ -63,6 +63,7 @@ export async function artifactKey(inputs: KeyInputs): Promise<string> {
 /** The build outputs stored in an artifact, relative to build/. */
 export const ARTIFACT_ENTRIES: readonly string[] = [
   "liblkl.so",
+  "lkl.o",
   "generated",
   "include",
   "build-info.json",

@@ -34,7 +34,7 @@ import { ensureSource, formatKernelVersion, treeVersion } from "./source.ts";
 import { StatusLine } from "./status_line.ts";
 
 /** Bump when the build steps change in a way the artifact key cannot see. */
-export const BUILD_RECIPE = "lkl-build-2";
+export const BUILD_RECIPE = "lkl-build-3";
 
 const LINUX = join(REPO, "linux");
 const ARCH_DIR = join(LINUX, "arch", "lkl");
@@ -42,6 +42,7 @@ const HOST_DIR = join(LINUX, "host");
 const CONFIG_FRAGMENT = join(LINUX, "config", "lkl.config");
 const VERSION_SCRIPT = join(HOST_DIR, "lkl.map");
 const LIBRARY = join(BUILD, "liblkl.so");
+const KERNEL_OBJECT = join(BUILD, "lkl.o");
 const BUILD_INFO = join(BUILD, "build-info.json");
 const LOGS = join(BUILD, "logs");
 
@@ -327,6 +328,8 @@ async function linkStage(kernelObject: string, objects: string[], options: Build
     "-lpthread",
   ], { verbose: options.verbose, logFile });
   if (!result.success) throw new BuildError("link", "gcc -shared failed", result.tail, logFile);
+  // Kept beside the library: tests relink the shim with sanitizers.
+  await Deno.copyFile(kernelObject, KERNEL_OBJECT);
   const size = (await Deno.stat(LIBRARY)).size;
   return `build/liblkl.so (${(size / 2 ** 20).toFixed(1)} MiB)`;
 }

@@ -131,6 +131,9 @@ void lkl_idle_shutdown(void)
 	lkl_threads_kill_all();
 	WRITE_ONCE(lkl_running, false);
 	lkl_cpu_shutdown();
+	/* Nobody else will use these: host0 is no thread's task. */
+	lkl_task_host_free(task_host(lkl_host0));
+	lkl_task_host_free(task_host(&init_task));
 	lkl_syscalls_halted();
 	lkl_ops->thread_exit();
 }
