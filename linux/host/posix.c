@@ -610,8 +610,35 @@ static unsigned long page_round(unsigned long size)
 }
 
 /*
- * Maps RAM_ALIGN more than asked and unmaps both ends, leaving a block
- * that starts on a RAM_ALIGN boundary.
+ * The kernel's RAM, at a low address if one is free: the kernel walks page
+ * frame numbers from 0 up to its RAM when it sets up its memory map, which
+ * takes about 30 ms for RAM at the usual 0x7f... mmap addresses, and
+ * nothing for RAM a few GiB up. Physical addresses equal host addresses.
+ */
+#define RAM_LOW_FIRST (4UL << 30)
+#define RAM_LOW_LAST (64UL << 30)
+
+static void *map_low(unsigned long size)
+{
+	unsigned long hint;
+
+	for (hint = RAM_LOW_FIRST; hint <= RAM_LOW_LAST; hint += 4UL << 30) {
+		void *map = mmap((void *)hint, size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS |
+				 MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (map == (void *)hint)
+			return map;
+		/* Kernels before 4.17 treat the flag as a hint. */
+		if (map != MAP_FAILED)
+			munmap(map, size);
+	}
+	return NULL;
+}
+
+/*
+ * Otherwise maps RAM_ALIGN more than asked and unmaps both ends, leaving a
+ * block that starts on a RAM_ALIGN boundary.
  */
 static void *posix_page_alloc(unsigned long size)
 {
@@ -621,6 +648,9 @@ static void *posix_page_alloc(unsigned long size)
 	size = page_round(size);
 	if (!size || size > ULONG_MAX - RAM_ALIGN)
 		return NULL;
+	start = map_low(size);
+	if (start)
+		return start;
 	len = size + RAM_ALIGN;
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -81,6 +81,7 @@ void lkl_run_pending_irqs(void);
 bool lkl_irqs_pending(void);
 
 /* time.c */
+void lkl_time_start(void);
 void lkl_time_shutdown(void);
 
 /* console.c */

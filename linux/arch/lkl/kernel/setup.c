@@ -90,6 +90,7 @@ int __ref lkl_kernel_start(const struct lkl_host_ops *ops, const char *cmdline)
 	if (lkl_ops)
 		return -EALREADY;
 	lkl_ops = ops;
+	lkl_time_start();
 
 	if (strscpy(boot_command_line, cmdline, COMMAND_LINE_SIZE) < 0)
 		return -E2BIG;

@@ -32,11 +32,15 @@ static struct clocksource clocksource = {
 	.mask	= CLOCKSOURCE_MASK(64),
 };
 
+/* Time since lkl_kernel_start(): printk timestamps cover the whole boot. */
 unsigned long long sched_clock(void)
 {
-	if (!boot_ns)
-		return 0;
 	return lkl_ops->time() - boot_ns;
+}
+
+void lkl_time_start(void)
+{
+	boot_ns = lkl_ops->time();
 }
 
 void read_persistent_clock64(struct timespec64 *ts)
@@ -98,7 +102,6 @@ void __init time_init(void)
 	if (!timer)
 		panic("lkl: cannot create the host timer\n");
 
-	boot_ns = lkl_ops->time();
 	clocksource_register_khz(&clocksource, 1000000);
 
 	clockevent.cpumask = cpumask_of(0);
