@@ -12,5 +12,34 @@
 
 export { type BootOptions, Kernel, type SyscallArg } from "./lib/kernel.ts";
 export { Fs, type StatxOptions } from "./lib/fs.ts";
+export {
+  type AttachOptions,
+  Disk,
+  DiskError,
+  type DiskProblem,
+  type Partition,
+} from "./lib/disk.ts";
+export { Mount, type MountOptions } from "./lib/mount.ts";
+export {
+  type FileTime,
+  FileTree,
+  type FsStats,
+  type MkdirOptions,
+  type OpenOptions,
+  type RemoveOptions,
+  type WriteFileOptions,
+} from "./lib/tree.ts";
+export { type DataRange, FileHandle } from "./lib/file.ts";
+export { Directory, type DirEntry } from "./lib/directory.ts";
+export { type FileInfo } from "./lib/file_info.ts";
+export { detectFsType, FS_TYPES, type FsProbe, type FsType } from "./lib/fstype.ts";
+export {
+  type CopyEnd,
+  type CopyOptions,
+  type CopyProgress,
+  type CopyStats,
+  copyTree,
+} from "./lib/copy.ts";
+export { type CPath, type System } from "./lib/system.ts";
 export { check, LklError, type LklErrorOptions } from "./lib/errors.ts";
 export * from "./lib/abi.ts";

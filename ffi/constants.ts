@@ -175,3 +175,16 @@ export const DT = {
   SOCK: 12,
   WHT: 14,
 } as const;
+
+/** openat2() struct open_how resolve flags (include/uapi/linux/openat2.h). */
+export const RESOLVE = {
+  NO_XDEV: 0x01,
+  NO_MAGICLINKS: 0x02,
+  NO_SYMLINKS: 0x04,
+  BENEATH: 0x08,
+  IN_ROOT: 0x10,
+  CACHED: 0x20,
+} as const;
+
+/** setxattr() flags (include/uapi/linux/xattr.h). */
+export const XATTR = { CREATE: 1, REPLACE: 2 } as const;

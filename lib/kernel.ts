@@ -20,6 +20,7 @@ import {
 } from "../ffi/structs.ts";
 import { LKL_STATE } from "../ffi/symbols.ts";
 import { SYS, syscallName } from "../ffi/syscalls.ts";
+import { type AttachOptions, Disk } from "./disk.ts";
 import { check, LklError } from "./errors.ts";
 import { Fs } from "./fs.ts";
 
@@ -106,6 +107,8 @@ export class Kernel {
    * they must not be garbage collected before.
    */
   readonly #pending = new Set<readonly SyscallArg[]>();
+  /** What must happen before halt (disks unmount and detach), newest first. */
+  readonly #onHalt = new Set<() => Promise<void>>();
 
   private constructor(lib: LklLibrary, bootMs: number, memoryMiB: number) {
     this.#lib = lib;
@@ -331,15 +334,51 @@ export class Kernel {
   }
 
   /**
-   * Halts the kernel: every kernel thread stops. File systems are not
-   * synced; unmount them first. Calling it again does nothing.
+   * Halts the kernel: every kernel thread stops. Disks still attached are
+   * unmounted (with a sync) and detached first; other file systems are
+   * not synced. Calling it again does nothing.
    */
   async halt(): Promise<void> {
     if (this.#halted) return;
+    // Unmount and detach first, so no image is left with a dirty journal.
+    let failure: unknown;
+    for (const fn of [...this.#onHalt].reverse()) {
+      try {
+        await fn();
+      } catch (e) {
+        failure ??= e;
+      }
+    }
+    this.#onHalt.clear();
     this.log(); // keep the messages so far, whatever halt does to the ring
     this.#halted = true;
     const rc = await this.#lib.symbols.lkl_halt_async();
     if (rc < 0 && rc !== -ERRNO.ENODEV) throw new LklError(-rc, "lkl_halt");
+    if (failure) throw failure;
+  }
+
+  /**
+   * Runs `fn` at the start of {@link halt}, while the kernel still runs
+   * (the last registered runs first). Returns a function that cancels it.
+   */
+  onHalt(fn: () => Promise<void>): () => void {
+    this.#onHalt.add(fn);
+    return () => this.#onHalt.delete(fn);
+  }
+
+  /**
+   * Attaches the disk image at `path` (see {@link Disk}).
+   *
+   * ```ts
+   * import { Kernel } from "../mod.ts";
+   * await using kernel = await Kernel.boot();
+   * await using disk = await kernel.attachDisk("disk.img", { readOnly: true });
+   * await using mount = await disk.mount();
+   * console.log(await mount.readTextFile("etc/hostname"));
+   * ```
+   */
+  attachDisk(path: string, options: AttachOptions = {}): Promise<Disk> {
+    return Disk.attach(this, path, options);
   }
 
   /** Halts the kernel at the end of an `await using` block. */

@@ -1,0 +1,475 @@
+/**
+ * A disk image attached to the kernel as a virtio block device: its
+ * partitions, and mounting the file systems it holds.
+ *
+ * @module
+ */
+
+import { MS, O } from "../ffi/constants.ts";
+import { cString } from "../ffi/cstring.ts";
+import { ERRNO } from "../ffi/errno.ts";
+import { openLibrary } from "../ffi/library.ts";
+import { LKL_DISK_READ_ONLY } from "../ffi/symbols.ts";
+import { SYS } from "../ffi/syscalls.ts";
+import { LklError } from "./errors.ts";
+import {
+  compatibleFsType,
+  detectFsType,
+  type FsProbe,
+  kernelFsType,
+  PROBE_BYTES,
+} from "./fstype.ts";
+import type { Kernel } from "./kernel.ts";
+import { Mount, type MountOptions } from "./mount.ts";
+
+/** Options of {@link Kernel.attachDisk}. */
+export interface AttachOptions {
+  /**
+   * Attach read-only: the image file is opened O_RDONLY, the kernel sees
+   * a read-only disk, and not one byte of the image changes. Default false.
+   */
+  readOnly?: boolean;
+}
+
+/** One partition of a disk, from the kernel's partition scan (MBR or GPT). */
+export interface Partition {
+  /** Partition number, from 1. */
+  number: number;
+  /** Start on the disk, in bytes. */
+  start: number;
+  /** Size in bytes. */
+  size: number;
+  /** The kernel block device, e.g. "vda2". */
+  device: string;
+}
+
+/** Why a disk could not be attached or mounted: what the CLI turns into exit codes. */
+export type DiskProblem =
+  | "missing" // no such image file
+  | "not-an-image" // a directory, a tiny file, or no file system on it
+  | "locked" // another process has it attached
+  | "permission" // the host denies access
+  | "no-partition" // partition number out of range
+  | "unknown-fstype" // a type the kernel does not know
+  | "wrong-fstype" // the device holds another type
+  | "needs-recovery"; // a dirty journal on a read-only disk
+
+/**
+ * An error about a disk image as a whole. The message names the image
+ * and the cause, e.g. "disk.img is locked by another process".
+ */
+export class DiskError extends LklError {
+  /** What went wrong, for programs. */
+  readonly problem: DiskProblem;
+
+  /** An error `problem` about `image`, with `message` as the whole text. */
+  constructor(problem: DiskProblem, errno: number, image: string, message: string) {
+    super(errno, "disk", { path: image, detail: message });
+    this.message = message;
+    this.name = "DiskError";
+    this.problem = problem;
+  }
+}
+
+/**
+ * A disk image attached to the kernel. Get one with
+ * {@link Kernel.attachDisk}; mount its file systems with {@link mount};
+ * close it (or `await using`) to detach it: closing unmounts what is
+ * still mounted first.
+ *
+ * ```ts
+ * import { Kernel } from "../mod.ts";
+ * await using kernel = await Kernel.boot();
+ * await using disk = await kernel.attachDisk("disk.img", { readOnly: true });
+ * console.log(disk.device, disk.partitions);
+ * await using mount = await disk.mount({ partition: 2 });
+ * ```
+ */
+export class Disk {
+  readonly #kernel: Kernel;
+  readonly #id: number;
+  readonly #mounts = new Set<Mount>();
+  readonly #unregister: () => void;
+  #attached = true;
+  /** The image file, as given. */
+  readonly path: string;
+  /** Whether it is attached read-only. */
+  readonly readOnly: boolean;
+  /** The kernel block device of the whole disk, e.g. "vda". */
+  readonly device: string;
+  /** Size of the disk in bytes. */
+  readonly size: number;
+  /** Its partitions, by number (empty without a partition table). */
+  readonly partitions: readonly Partition[];
+
+  private constructor(kernel: Kernel, id: number, path: string, readOnly: boolean) {
+    this.#kernel = kernel;
+    this.#id = id;
+    this.path = path;
+    this.readOnly = readOnly;
+    this.device = blockDevice(kernel, id);
+    const sys = `/sys/block/${this.device}`;
+    this.size = Number(readSys(kernel, `${sys}/size`)) * 512;
+    this.partitions = listPartitions(kernel, sys, this.device);
+    this.#unregister = kernel.onHalt(() => this.close());
+  }
+
+  /** Attaches `path`; use {@link Kernel.attachDisk}. */
+  static async attach(kernel: Kernel, path: string, options: AttachOptions = {}): Promise<Disk> {
+    const readOnly = options.readOnly ?? false;
+    checkImageFile(path);
+    const lib = openLibrary();
+    const cpath = cString(path);
+    // lkl_disk_add reads cpath on a pool thread; it stays referenced until the call returns.
+    const id = await lib.symbols.lkl_disk_add_async(cpath, readOnly ? LKL_DISK_READ_ONLY : 0);
+    void cpath;
+    if (id < 0) throw attachError(-id, path);
+    try {
+      return new Disk(kernel, id, path, readOnly);
+    } catch (e) {
+      await lib.symbols.lkl_disk_remove_async(id);
+      throw e;
+    }
+  }
+
+  /** Whether it is still attached. */
+  get attached(): boolean {
+    return this.#attached;
+  }
+
+  /** The mounts of this disk that are still mounted. */
+  get mounts(): readonly Mount[] {
+    return [...this.#mounts];
+  }
+
+  /** The partition (or whole disk) a mount would use, by the rules of {@link MountOptions.partition}. */
+  #target(
+    partition: number | undefined,
+    probe: (device: string) => FsProbe | null,
+  ): { device: string; what: string } {
+    const whole = { device: this.device, what: this.path };
+    if (partition === 0) return whole;
+    if (partition !== undefined) {
+      const found = this.partitions.find((p) => p.number === partition);
+      if (!found) {
+        const has = this.partitions.length === 0
+          ? "it has no partition table"
+          : `it has ${this.partitions.length}: ${this.partitions.map((p) => p.number).join(", ")}`;
+        throw new DiskError(
+          "no-partition",
+          ERRNO.ENXIO,
+          this.path,
+          `${this.path} has no partition ${partition} (${has})`,
+        );
+      }
+      return { device: found.device, what: `${this.path} partition ${partition}` };
+    }
+    if (this.partitions.length === 0) return whole;
+    if (this.partitions.length === 1) {
+      return {
+        device: this.partitions[0].device,
+        what: `${this.path} partition ${this.partitions[0].number}`,
+      };
+    }
+    if (probe(this.device)) return whole; // e.g. a hybrid ISO
+    throw new DiskError(
+      "no-partition",
+      ERRNO.EINVAL,
+      this.path,
+      `${this.path} has ${this.partitions.length} partitions (${
+        this.partitions.map((p) => p.number).join(", ")
+      }): choose one`,
+    );
+  }
+
+  /** The superblock probe of the kernel block device `device`. */
+  #probe(device: string): FsProbe | null {
+    const k = this.#kernel;
+    const fd = k.syscall(SYS.openat, -100, cString(`/dev/${device}`), O.RDONLY | O.CLOEXEC, 0);
+    try {
+      const buf = new Uint8Array(PROBE_BYTES);
+      let got = 0;
+      while (got < buf.length) {
+        const n = k.syscall(SYS.pread64, fd, buf.subarray(got), buf.length - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      return detectFsType(buf.subarray(0, got));
+    } finally {
+      k.syscallResult(SYS.close, fd);
+    }
+  }
+
+  /**
+   * Mounts a file system of the disk under /mnt and returns it.
+   *
+   * ```ts
+   * import { Kernel } from "../mod.ts";
+   * await using kernel = await Kernel.boot();
+   * await using disk = await kernel.attachDisk("disk.img");
+   * await using mount = await disk.mount({ fstype: "ext4" });
+   * await mount.writeTextFile("hello.txt", "hi\n");
+   * ```
+   */
+  async mount(options: MountOptions = {}): Promise<Mount> {
+    this.#checkAttached();
+    const { device, what } = this.#target(options.partition, (d) => this.#probe(d));
+    const probe = this.#probe(device);
+    const readOnly = options.readOnly ?? this.readOnly;
+    if (this.readOnly && !readOnly) {
+      throw new DiskError(
+        "permission",
+        ERRNO.EROFS,
+        this.path,
+        `${this.path} is attached read-only: it can only be mounted read-only`,
+      );
+    }
+    const supported = supportedFsTypes(this.#kernel);
+    let fstype: string;
+    if (options.fstype !== undefined) {
+      fstype = kernelFsType(options.fstype);
+      if (!supported.includes(fstype)) {
+        throw new DiskError(
+          "unknown-fstype",
+          ERRNO.ENODEV,
+          this.path,
+          `unknown file system type "${options.fstype}" (lkl knows: ${supported.join(", ")})`,
+        );
+      }
+      if (probe && !compatibleFsType(fstype, probe.type)) {
+        throw new DiskError(
+          "wrong-fstype",
+          ERRNO.EINVAL,
+          this.path,
+          `${what}: not a ${fstype} file system (it holds ${probe.type})`,
+        );
+      }
+    } else {
+      if (!probe) {
+        throw new DiskError(
+          "not-an-image",
+          ERRNO.EINVAL,
+          this.path,
+          `${what}: not a recognized file system (no known superblock)`,
+        );
+      }
+      fstype = probe.type;
+    }
+    const data = options.options ?? "";
+    const noload = /(^|,)(noload|norecovery)(,|$)/.test(data);
+    if (probe?.needsRecovery && this.readOnly && !noload) {
+      throw new DiskError(
+        "needs-recovery",
+        ERRNO.EROFS,
+        this.path,
+        `${what}: the ${probe.type} journal needs recovery, which a read-only attach cannot write; ` +
+          `attach it read-write once, or mount with the option "noload" to read it without the journal`,
+      );
+    }
+    const mountPoint = this.#mountPoint(device);
+    const k = this.#kernel;
+    const rc = await k.syscallResultAsync(
+      SYS.mount,
+      cString(`/dev/${device}`),
+      cString(mountPoint),
+      cString(fstype),
+      readOnly ? MS.RDONLY : 0,
+      data === "" ? null : cString(data),
+    );
+    if (rc < 0) {
+      k.syscallResult(SYS.unlinkat, -100, cString(mountPoint), 0x200);
+      throw mountError(-rc, what, fstype, this.path, readOnly, k.log());
+    }
+    const mount = new Mount(
+      k,
+      { mountPoint, fstype, readOnly, device, label: what },
+      (m) => this.#mounts.delete(m),
+    );
+    this.#mounts.add(mount);
+    return mount;
+  }
+
+  /** A fresh mount point for `device` under /mnt. */
+  #mountPoint(device: string): string {
+    for (let i = 0;; i++) {
+      const path = `/mnt/${device}${i === 0 ? "" : `-${i}`}`;
+      const rc = this.#kernel.syscallResult(SYS.mkdirat, -100, cString(path), 0o755);
+      if (rc === 0) return path;
+      if (rc !== -ERRNO.EEXIST) throw new LklError(-rc, "mkdirat", { path });
+    }
+  }
+
+  #checkAttached(): void {
+    if (!this.#attached) {
+      throw new LklError(ERRNO.ENODEV, "disk", { path: this.path, detail: "the disk is detached" });
+    }
+  }
+
+  /**
+   * Detaches the disk, unmounting (with a sync) whatever of it is still
+   * mounted first. Closing twice does nothing.
+   */
+  async close(): Promise<void> {
+    if (!this.#attached) return;
+    let first: unknown;
+    for (const mount of [...this.#mounts]) {
+      try {
+        await mount.close();
+      } catch (e) {
+        first ??= e;
+        await mount.forceClose();
+      }
+    }
+    this.#attached = false;
+    this.#unregister();
+    if (!this.#kernel.halted) {
+      const rc = await openLibrary().symbols.lkl_disk_remove_async(this.#id);
+      if (rc < 0 && rc !== -ERRNO.ENODEV) {
+        first ??= new LklError(-rc, "lkl_disk_remove", { path: this.path });
+      }
+    }
+    if (first) throw first;
+  }
+
+  /** Detaches at the end of an `await using` block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function readSys(kernel: Kernel, path: string): string {
+  return kernel.fs.readTextFile(path).trim();
+}
+
+/** The block device of virtio-mmio device `id`, from sysfs. */
+function blockDevice(kernel: Kernel, id: number): string {
+  const base = `/sys/devices/platform/virtio-mmio.${id}`;
+  const virtio = kernel.fs.readdir(base).find((e) => e.name.startsWith("virtio"));
+  if (!virtio) {
+    throw new LklError(ERRNO.ENODEV, "disk", { path: base, detail: "no virtio device found" });
+  }
+  const block = kernel.fs.readdir(`${base}/${virtio.name}/block`).find((e) =>
+    !e.name.startsWith(".")
+  );
+  if (!block) {
+    throw new LklError(ERRNO.ENODEV, "disk", { path: base, detail: "no block device found" });
+  }
+  return block.name;
+}
+
+function listPartitions(kernel: Kernel, sys: string, device: string): Partition[] {
+  const out: Partition[] = [];
+  for (const entry of kernel.fs.readdir(sys)) {
+    if (!entry.name.startsWith(device) || entry.name === device) continue;
+    let number: number;
+    try {
+      number = Number(readSys(kernel, `${sys}/${entry.name}/partition`));
+    } catch {
+      continue; // not a partition
+    }
+    out.push({
+      number,
+      start: Number(readSys(kernel, `${sys}/${entry.name}/start`)) * 512,
+      size: Number(readSys(kernel, `${sys}/${entry.name}/size`)) * 512,
+      device: entry.name,
+    });
+  }
+  return out.sort((a, b) => a.number - b.number);
+}
+
+/** The block file system types of /proc/filesystems. */
+export function supportedFsTypes(kernel: Kernel): string[] {
+  return kernel.fs.readTextFile("/proc/filesystems").split("\n")
+    .filter((l) => l !== "" && !l.startsWith("nodev"))
+    .map((l) => l.trim());
+}
+
+/** Clear errors for what the host can tell before attaching. */
+function checkImageFile(path: string): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new DiskError("missing", ERRNO.ENOENT, path, `${path}: no such image file`);
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new DiskError("permission", ERRNO.EACCES, path, `${path}: permission denied`);
+    }
+    throw e;
+  }
+  if (info.isDirectory) {
+    throw new DiskError(
+      "not-an-image",
+      ERRNO.EISDIR,
+      path,
+      `${path}: is a directory, not a disk image`,
+    );
+  }
+  if (info.isFile && info.size < 512) {
+    throw new DiskError(
+      "not-an-image",
+      ERRNO.EINVAL,
+      path,
+      `${path}: not a disk image (${info.size} bytes, less than one sector)`,
+    );
+  }
+}
+
+function attachError(errno: number, path: string): LklError {
+  switch (errno) {
+    case ERRNO.ENOENT:
+      return new DiskError("missing", errno, path, `${path}: no such image file`);
+    case ERRNO.EACCES:
+    case ERRNO.EPERM:
+    case ERRNO.EROFS:
+      return new DiskError("permission", errno, path, `${path}: permission denied`);
+    case ERRNO.EBUSY:
+    case ERRNO.EAGAIN:
+      return new DiskError("locked", errno, path, `${path} is locked by another process`);
+    case ERRNO.EINVAL:
+      return new DiskError(
+        "not-an-image",
+        errno,
+        path,
+        `${path}: not a disk image (not a regular file or block device, or smaller than a sector)`,
+      );
+    default:
+      return new LklError(errno, "lkl_disk_add", { path });
+  }
+}
+
+function mountError(
+  errno: number,
+  what: string,
+  fstype: string,
+  image: string,
+  readOnly: boolean,
+  log: string,
+): LklError {
+  // The kernel says why in its log: keep its last line about this mount.
+  const lines = log.trimEnd().split("\n").slice(-4).map((l) => l.replace(/^\[[^\]]*\]\s*/, ""));
+  const hint = lines.filter((l) => /vd[a-z]|EXT|XFS|BTRFS|FAT|F2FS|squashfs|ISOFS|exfat/i.test(l))
+    .pop();
+  const why = hint ? ` (kernel: ${hint.trim()})` : "";
+  if (errno === ERRNO.EROFS && readOnly) {
+    return new DiskError(
+      "needs-recovery",
+      errno,
+      image,
+      `${what}: the ${fstype} log needs recovery, which a read-only mount cannot do${why}`,
+    );
+  }
+  if (errno === ERRNO.EINVAL || errno === ERRNO.EUCLEAN || errno === ERRNO.EIO) {
+    return new DiskError(
+      "wrong-fstype",
+      errno,
+      image,
+      `${what}: not a valid ${fstype} file system${why}`,
+    );
+  }
+  if (errno === ERRNO.ENODEV) {
+    return new DiskError("unknown-fstype", errno, image, `unknown file system type "${fstype}"`);
+  }
+  return new LklError(errno, "mount", { path: what });
+}
