@@ -8,6 +8,8 @@
  */
 
 import { Command, CommanderError } from "@commander-js/extra-typings";
+import { cpfromfsCommand } from "./cpfromfs.ts";
+import { cptofsCommand } from "./cptofs.ts";
 import { infoCommand } from "./info.ts";
 import { EXIT, reportError } from "./report.ts";
 import { LKL_VERSION, versionText } from "./version.ts";
@@ -23,7 +25,9 @@ export function program(): Command<[], { version?: true }> {
     .option("-V, --version", "print the versions of lkl and of its kernel")
     .exitOverride()
     .configureOutput({ writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)) })
-    .addCommand(infoCommand().exitOverride());
+    .addCommand(infoCommand().exitOverride())
+    .addCommand(cptofsCommand().exitOverride())
+    .addCommand(cpfromfsCommand().exitOverride());
   // Computed only when asked: it loads liblkl.so to read its version.
   root.on("option:version", () => {
     console.log(versionText());

@@ -37,3 +37,37 @@ export function verboseOption() {
 export function cmdlineOption() {
   return new Option("--cmdline <params>", "extra kernel command line parameters");
 }
+
+/** Parses a non-negative integer option value (ids, partition numbers). */
+export function naturalNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`expected a number (0 or more), got "${value}"`);
+  }
+  return n;
+}
+
+/** `-i, --image <file>`: the disk image (required). */
+export function imageOption() {
+  return new Option(
+    "-i, --image <file>",
+    "disk image file (raw: a file system, or a disk with MBR/GPT partitions)",
+  )
+    .makeOptionMandatory();
+}
+
+/** `-P, --partition <n>`: which partition of the image. */
+export function partitionOption() {
+  return new Option(
+    "-P, --partition <n>",
+    "partition number (1, 2, ...; 0 is the whole disk); default: the only one, or the whole disk",
+  ).argParser(naturalNumber);
+}
+
+/** `-t, --type <fstype>`: the file system type, instead of detecting it. */
+export function fstypeOption() {
+  return new Option(
+    "-t, --type <fstype>",
+    "file system type (ext2/3/4, vfat, exfat, btrfs, xfs, iso9660, squashfs, f2fs); default: detected",
+  );
+}

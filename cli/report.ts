@@ -19,16 +19,40 @@ export const EXIT = Object.freeze(
     USAGE: 2,
     /** liblkl.so is missing or cannot be loaded. */
     NO_LIBRARY: 3,
+    /** The image is missing, no disk image, or lacks the partition or file system asked for. */
+    IMAGE: 4,
+    /** The image is locked by another process. */
+    LOCKED: 5,
+    /** The image is full. */
+    FULL: 6,
+    /** The host denied access to a file. */
+    PERMISSION: 7,
     /** The kernel panicked (set by the library itself, LKL_EXIT_PANIC). */
     PANIC: 70,
   } as const,
 );
+
+/** An error that carries its exit code; its message is the whole line. */
+export class ExitError extends Error {
+  /** The exit code, one of {@link EXIT}. */
+  readonly exitCode: number;
+
+  constructor(exitCode: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ExitError";
+    this.exitCode = exitCode;
+  }
+}
 
 /** Prints `error` as one line and returns the exit code for it. */
 export function reportError(error: unknown): number {
   if (error instanceof LibraryNotFoundError) {
     console.error(`lkl: ${error.message}`);
     return EXIT.NO_LIBRARY;
+  }
+  if (error instanceof ExitError) {
+    console.error(`${pc.red("lkl:")} ${error.message}`);
+    return error.exitCode;
   }
   const message = error instanceof LklError || error instanceof Error
     ? error.message

@@ -1,0 +1,322 @@
+/**
+ * What `lkl cptofs` and `lkl cpfromfs` share: `cp -r` placement of
+ * sources in a destination, the progress bar, the summary, and turning
+ * errors into one line and an exit code.
+ *
+ * @module
+ */
+
+import { basename, dirname, resolve } from "node:path";
+import process from "node:process"; // cli-progress writes to a Node stream
+import cliProgress from "cli-progress";
+import {
+  type CopyOptions,
+  type CopyStats,
+  copyTree,
+  DiskError,
+  FileTree,
+  Kernel,
+  LklError,
+  type Mount,
+} from "../mod.ts";
+import { EXIT, ExitError } from "./report.ts";
+
+/** The options both commands take. */
+export interface ImageOptions {
+  image: string;
+  partition?: number;
+  type?: string;
+  memory: number;
+  json?: true;
+  verbose?: true;
+}
+
+/** The summary printed at the end (and as JSON with --json). */
+export interface CopySummary {
+  entries: number;
+  bytes: number;
+  seconds: number;
+  mibPerSecond: number;
+  files: number;
+  directories: number;
+  symlinks: number;
+  hardLinks: number;
+  specialFiles: number;
+  skipped: string[];
+}
+
+/** A source or destination path on one side: a tree, and the path in it. */
+interface Place {
+  tree: FileTree;
+  path: string;
+  /** How the user wrote it, for messages. */
+  shown: string;
+}
+
+/** Whether `path` asks for the contents of a directory ("SRC/." in cp -r). */
+export function meansContents(path: string): boolean {
+  return /(^|\/)\.\/*$/.test(path);
+}
+
+/** The last component of an image path ("" for the root). */
+function imageBase(path: string): string {
+  return path.split("/").filter((c) => c !== "" && c !== ".").pop() ?? "";
+}
+
+/**
+ * Where `source` lands under `dest` by cp -r rules: inside `dest` when it
+ * is an existing directory (as its basename, or its contents for "SRC/."),
+ * else as `dest` itself.
+ */
+export function placement(
+  sourceBase: string,
+  contents: boolean,
+  destIsDir: boolean,
+  dest: string,
+): string {
+  if (!destIsDir || contents) return dest;
+  return dest === "" || dest === "." ? sourceBase : `${dest.replace(/\/+$/, "")}/${sourceBase}`;
+}
+
+function hostPlace(path: string): Place {
+  const full = resolve(path);
+  if (meansContents(path) || full === "/") {
+    return { tree: FileTree.host(full), path: ".", shown: path };
+  }
+  return { tree: FileTree.host(dirname(full)), path: basename(full), shown: path };
+}
+
+async function imageIsDir(mount: Mount, path: string): Promise<boolean> {
+  try {
+    return (await mount.stat(path)).isDirectory;
+  } catch (e) {
+    if (e instanceof LklError && e.code === "ENOENT") return false;
+    throw e;
+  }
+}
+
+function hostIsDir(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+function mib(bytes: number): string {
+  return (bytes / 1048576).toFixed(1);
+}
+
+/** A progress line on a TTY (stderr) for copies that last more than a moment. */
+class Progress {
+  #bar: cliProgress.SingleBar | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #last = { entries: 0, bytes: 0, path: "" };
+  readonly #start = performance.now();
+
+  constructor(enabled: boolean) {
+    if (!enabled) return;
+    this.#timer = setTimeout(() => {
+      this.#bar = new cliProgress.SingleBar({
+        stream: process.stderr,
+        format: "copying {entries} entries, {mib} MiB, {rate} MiB/s {path}",
+        hideCursor: true,
+        clearOnComplete: true,
+        fps: 10,
+      });
+      this.#bar.start(1, 0, this.#payload());
+    }, 700);
+  }
+
+  #payload() {
+    const s = (performance.now() - this.#start) / 1000;
+    const path = this.#last.path.length > 40 ? "…" + this.#last.path.slice(-39) : this.#last.path;
+    return {
+      entries: this.#last.entries,
+      mib: mib(this.#last.bytes),
+      rate: (this.#last.bytes / 1048576 / Math.max(s, 0.001)).toFixed(0),
+      path,
+    };
+  }
+
+  update(p: { entries: number; bytes: number; path: string }): void {
+    this.#last = p;
+    this.#bar?.update(0, this.#payload());
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#bar?.stop();
+    this.#bar = undefined;
+  }
+}
+
+/** Turns what can go wrong in a copy into one line with its exit code. */
+export function copyError(e: unknown, image: string): unknown {
+  if (e instanceof DiskError) {
+    const code = e.problem === "locked"
+      ? EXIT.LOCKED
+      : e.problem === "permission"
+      ? EXIT.PERMISSION
+      : EXIT.IMAGE;
+    return new ExitError(code, e.message, { cause: e });
+  }
+  if (e instanceof LklError) {
+    const where = e.path === undefined ? "" : ` ${e.path}`;
+    if (e.code === "ENOSPC" || e.code === "EDQUOT") {
+      return new ExitError(EXIT.FULL, `${image} is full: no space left writing${where}`, {
+        cause: e,
+      });
+    }
+    if (e.code === "EACCES" || e.code === "EPERM") {
+      return new ExitError(EXIT.PERMISSION, `permission denied:${where} (${e.syscall})`, {
+        cause: e,
+      });
+    }
+    if (e.code === "EEXIST") {
+      return new ExitError(
+        EXIT.FAILURE,
+        `${e.path ?? "destination"} exists already (--force replaces it)`,
+        { cause: e },
+      );
+    }
+    if (e.code === "ENOENT") {
+      return new ExitError(EXIT.FAILURE, `no such file or directory:${where}`, { cause: e });
+    }
+  }
+  return e;
+}
+
+/** How one command copies: direction and copyTree options. */
+export interface CopyPlan {
+  /** "in": host → image (cptofs); "out": image → host (cpfromfs). */
+  direction: "in" | "out";
+  sources: string[];
+  dest: string;
+  options: ImageOptions;
+  copy: CopyOptions;
+}
+
+/** Boots, attaches, mounts, copies every source, prints the summary, unmounts and halts. */
+export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
+  const { options } = plan;
+  const kernel = await Kernel.boot({
+    memoryMiB: options.memory,
+    quiet: !options.verbose,
+    logFd: options.verbose ? 2 : undefined,
+  });
+  const progress = new Progress(Deno.stderr.isTerminal() && !options.verbose);
+  const start = performance.now();
+  const total: CopyStats = {
+    entries: 0,
+    bytes: 0,
+    files: 0,
+    directories: 0,
+    symlinks: 0,
+    hardLinks: 0,
+    specialFiles: 0,
+    skipped: [],
+  };
+  const open: FileTree[] = [];
+  try {
+    const disk = await kernel.attachDisk(options.image, { readOnly: plan.direction === "out" });
+    const mount = await disk.mount({ partition: options.partition, fstype: options.type });
+    if (plan.sources.length > 1) {
+      const destIsDir = plan.direction === "in"
+        ? await imageIsDir(mount, plan.dest)
+        : hostIsDir(plan.dest);
+      if (!destIsDir) {
+        throw new ExitError(
+          EXIT.USAGE,
+          `copying several sources needs a directory as destination: ${plan.dest}`,
+        );
+      }
+    }
+    for (const source of plan.sources) {
+      const contents = meansContents(source);
+      let from: Place;
+      let to: Place;
+      if (plan.direction === "in") {
+        from = hostPlace(source);
+        open.push(from.tree);
+        const base = basename(resolve(source));
+        const destIsDir = await imageIsDir(mount, plan.dest);
+        to = {
+          tree: mount,
+          path: placement(base, contents, destIsDir, plan.dest),
+          shown: plan.dest,
+        };
+      } else {
+        const base = imageBase(source);
+        from = { tree: mount, path: source, shown: source };
+        if (contents || base === "") {
+          // cp -r "SRC/." DST: the contents of SRC into DST, made if missing.
+          Deno.mkdirSync(plan.dest, { recursive: true });
+          to = { tree: FileTree.host(plan.dest), path: ".", shown: plan.dest };
+        } else if (hostIsDir(plan.dest)) {
+          to = { tree: FileTree.host(plan.dest), path: base, shown: plan.dest };
+        } else {
+          to = hostPlace(plan.dest);
+        }
+        open.push(to.tree);
+      }
+      const stats = await copyTree(from, to, {
+        ...plan.copy,
+        onProgress: (p) =>
+          progress.update({
+            entries: total.entries + p.entries,
+            bytes: total.bytes + p.bytes,
+            path: p.path,
+          }),
+      });
+      total.entries += stats.entries;
+      total.bytes += stats.bytes;
+      total.files += stats.files;
+      total.directories += stats.directories;
+      total.symlinks += stats.symlinks;
+      total.hardLinks += stats.hardLinks;
+      total.specialFiles += stats.specialFiles;
+      total.skipped.push(...stats.skipped);
+    }
+    for (const tree of open.splice(0)) tree.close();
+    await disk.close(); // sync, unmount, detach: part of the time of a copy
+  } catch (e) {
+    throw copyError(e, options.image);
+  } finally {
+    progress.stop();
+    for (const tree of open) tree.close();
+    try {
+      await kernel.halt(); // unmounts and detaches whatever is left
+    } catch (e) {
+      console.error(`lkl: while unmounting: ${(e as Error).message}`);
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const summary: CopySummary = {
+    entries: total.entries,
+    bytes: total.bytes,
+    seconds: Math.round(seconds * 1000) / 1000,
+    mibPerSecond: Math.round((total.bytes / 1048576 / Math.max(seconds, 1e-6)) * 10) / 10,
+    files: total.files,
+    directories: total.directories,
+    symlinks: total.symlinks,
+    hardLinks: total.hardLinks,
+    specialFiles: total.specialFiles,
+    skipped: total.skipped,
+  };
+  for (const line of total.skipped.slice(0, options.verbose ? undefined : 5)) {
+    console.error(`lkl: note: ${line}`);
+  }
+  if (!options.verbose && total.skipped.length > 5) {
+    console.error(`lkl: note: ... and ${total.skipped.length - 5} more (--verbose lists them)`);
+  }
+  console.error(
+    `copied ${summary.entries} entries, ${mib(summary.bytes)} MiB in ${
+      summary.seconds.toFixed(2)
+    } s ` +
+      `(${summary.mibPerSecond.toFixed(1)} MiB/s)`,
+  );
+  if (options.json) console.log(JSON.stringify(summary));
+  return summary;
+}
