@@ -181,6 +181,9 @@ export function copyError(e: unknown, image: string): unknown {
         { cause: e },
       );
     }
+    if (e.code === "ENOTDIR" && e.syscall === "mkdirat") {
+      return new ExitError(EXIT.FAILURE, `${e.path}: exists and is not a directory`, { cause: e });
+    }
     if (e.code === "ENOENT") {
       return new ExitError(EXIT.FAILURE, `no such file or directory:${where}`, { cause: e });
     }

@@ -142,10 +142,20 @@ class Copy {
   }
 
   async run(): Promise<CopyStats> {
-    const src = this.#from.tree.parent(this.#from.path);
+    const srcPath = pathComponents(this.#from.path).join("/") || ".";
+    let src: ReturnType<FileTree["parent"]> | undefined;
+    let st: Statx;
+    try {
+      src = this.#from.tree.parent(this.#from.path);
+      st = src.dir.lstatx(src.name);
+    } catch (e) {
+      if (src?.owned) src.dir.close();
+      // Name the source as given, not the component that was missing.
+      if (e instanceof LklError) throw new LklError(e.errno, "lstat", { path: srcPath, cause: e });
+      throw e;
+    }
     const dst = this.#to.tree.parent(this.#to.path);
     try {
-      const st = src.dir.lstatx(src.name);
       await this.#node(
         { dir: src.dir, name: src.name, path: pathComponents(this.#from.path).join("/") },
         st,
@@ -191,7 +201,7 @@ class Copy {
       // 0700 while filling it: a read-only source directory stays writable until done.
       const made = dst.dir.mkdir(dst.name, 0o700, true);
       if (!made && (dst.dir.lstatx(dst.name).mode & S.IFMT) !== S.IFDIR) {
-        throw new LklError(ERRNO.EEXIST, "mkdirat", {
+        throw new LklError(ERRNO.ENOTDIR, "mkdirat", {
           path: dst.path,
           detail: "exists and is not a directory",
         });

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await -- the API is async like Deno's; most calls are synchronous underneath, and async turns their throws into rejections
 /**
  * An open file of a mount (or of the host, inside a copy), shaped like
  * Deno.FsFile: read, write, seek, truncate, stat, close.
@@ -114,7 +115,7 @@ export class FileHandle {
   }
 
   /** Moves the position (whence: SEEK.SET, CUR, END, DATA or HOLE); returns the new one. */
-  seek(offset: number, whence: number = SEEK.SET): Promise<number> {
+  async seek(offset: number, whence: number = SEEK.SET): Promise<number> {
     const base = whence === SEEK.CUR ? this.#position : 0;
     const sysWhence = whence === SEEK.CUR ? SEEK.SET : whence;
     const pos = this.#check(
@@ -126,13 +127,13 @@ export class FileHandle {
   }
 
   /** Sets the size to `len` bytes (default 0). */
-  truncate(len = 0): Promise<void> {
+  async truncate(len = 0): Promise<void> {
     this.#check(this.#sys.ftruncate(this.#open("ftruncate"), len), "ftruncate");
     return Promise.resolve();
   }
 
   /** statx of the open file. */
-  stat(): Promise<FileInfo> {
+  async stat(): Promise<FileInfo> {
     return Promise.resolve(this.statSync());
   }
 
@@ -145,7 +146,7 @@ export class FileHandle {
   }
 
   /** Flushes the file to its device (fsync). */
-  sync(): Promise<void> {
+  async sync(): Promise<void> {
     this.#check(this.#sys.fsync(this.#open("fsync")), "fsync");
     return Promise.resolve();
   }

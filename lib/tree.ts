@@ -1,3 +1,4 @@
+// deno-lint-ignore-file require-await -- the API is async like Deno's; most calls are synchronous underneath, and async turns their throws into rejections
 /**
  * A directory tree that paths cannot leave: the file API of a mount,
  * shaped like Deno's own (readFile, writeFile, open, readDir, stat, mkdir,
@@ -272,7 +273,7 @@ export class FileTree {
   }
 
   /** Opens a file, like Deno.open (symlinks followed inside the root). */
-  open(path: string, options: OpenOptions = { read: true }): Promise<FileHandle> {
+  async open(path: string, options: OpenOptions = { read: true }): Promise<FileHandle> {
     return Promise.resolve(this.openSync(path, options));
   }
 
@@ -328,7 +329,7 @@ export class FileTree {
   }
 
   /** Writes `text` as UTF-8 to a file (Deno.writeTextFile). */
-  writeTextFile(path: string, text: string, options: WriteFileOptions = {}): Promise<void> {
+  async writeTextFile(path: string, text: string, options: WriteFileOptions = {}): Promise<void> {
     return this.writeFile(path, encoder.encode(text), options);
   }
 
@@ -343,7 +344,7 @@ export class FileTree {
   }
 
   /** Information about the file at `path`, following symlinks (Deno.stat). */
-  stat(path: string): Promise<FileInfo> {
+  async stat(path: string): Promise<FileInfo> {
     return Promise.resolve(this.#resolved(path, (fd) => {
       const buf = new Uint8Array(STATX_SIZE);
       this.#check(this.#sys.statx(fd, EMPTY, AT.EMPTY_PATH, STATX_WANTED, buf), "statx", path);
@@ -352,7 +353,7 @@ export class FileTree {
   }
 
   /** Information about the entry at `path` itself: a symlink is not followed (Deno.lstat). */
-  lstat(path: string): Promise<FileInfo> {
+  async lstat(path: string): Promise<FileInfo> {
     return Promise.resolve(this.lstatSync(path));
   }
 
@@ -362,7 +363,7 @@ export class FileTree {
   }
 
   /** Makes a directory (Deno.mkdir); `recursive` makes parents and accepts an existing one. */
-  mkdir(path: string, options: MkdirOptions = {}): Promise<void> {
+  async mkdir(path: string, options: MkdirOptions = {}): Promise<void> {
     const mode = options.mode ?? 0o777;
     const parts = pathComponents(path);
     if (!options.recursive) {
@@ -403,7 +404,7 @@ export class FileTree {
   }
 
   /** Removes a file, symlink or empty directory; `recursive` removes a whole directory (Deno.remove). */
-  remove(path: string, options: RemoveOptions = {}): Promise<void> {
+  async remove(path: string, options: RemoveOptions = {}): Promise<void> {
     this.#at(path, (dir, name) => {
       if (name === "") {
         throw new LklError(ERRNO.EBUSY, "remove", {
@@ -426,7 +427,7 @@ export class FileTree {
   }
 
   /** Renames (moves) `oldPath` to `newPath`, replacing a file there (Deno.rename). */
-  rename(oldPath: string, newPath: string): Promise<void> {
+  async rename(oldPath: string, newPath: string): Promise<void> {
     this.#at(oldPath, (oldDir, oldName) => {
       this.#at(newPath, (newDir, newName) => oldDir.rename(oldName, newDir, newName));
     });
@@ -434,18 +435,18 @@ export class FileTree {
   }
 
   /** Makes `path` a symlink to `target`, stored as given (Deno.symlink). */
-  symlink(target: string, path: string): Promise<void> {
+  async symlink(target: string, path: string): Promise<void> {
     this.#at(path, (dir, name) => dir.symlink(target, name));
     return Promise.resolve();
   }
 
   /** The target of the symlink at `path` (Deno.readLink). */
-  readLink(path: string): Promise<string> {
+  async readLink(path: string): Promise<string> {
     return Promise.resolve(this.#at(path, (dir, name) => dir.readLink(name)));
   }
 
   /** Makes `newPath` a hard link to `oldPath` (Deno.link). */
-  link(oldPath: string, newPath: string): Promise<void> {
+  async link(oldPath: string, newPath: string): Promise<void> {
     this.#at(oldPath, (oldDir, oldName) => {
       this.#at(newPath, (newDir, newName) => newDir.link(oldDir, oldName, newName));
     });
@@ -453,7 +454,7 @@ export class FileTree {
   }
 
   /** Changes the permission bits, following symlinks (Deno.chmod). */
-  chmod(path: string, mode: number): Promise<void> {
+  async chmod(path: string, mode: number): Promise<void> {
     this.#resolved(path, (_fd, proc) => {
       this.#check(this.#sys.fchmodat(AT_FDCWD, proc, mode), "chmod", path);
     });
@@ -461,7 +462,7 @@ export class FileTree {
   }
 
   /** Changes owner and group, following symlinks; null leaves one as is (Deno.chown). */
-  chown(path: string, uid: number | null, gid: number | null): Promise<void> {
+  async chown(path: string, uid: number | null, gid: number | null): Promise<void> {
     this.#resolved(path, (_fd, proc) => {
       this.#check(
         this.#sys.fchownat(AT_FDCWD, proc, (uid ?? -1) >>> 0, (gid ?? -1) >>> 0, 0),
@@ -473,13 +474,13 @@ export class FileTree {
   }
 
   /** Changes owner and group of the entry itself: a symlink is not followed. */
-  lchown(path: string, uid: number | null, gid: number | null): Promise<void> {
+  async lchown(path: string, uid: number | null, gid: number | null): Promise<void> {
     this.#at(path, (dir, name) => dir.chown(name, uid ?? -1, gid ?? -1));
     return Promise.resolve();
   }
 
   /** Sets access and modification times, following symlinks (Deno.utime; bigints are nanoseconds). */
-  utime(path: string, atime: FileTime, mtime: FileTime): Promise<void> {
+  async utime(path: string, atime: FileTime, mtime: FileTime): Promise<void> {
     this.#resolved(path, (_fd, proc) => {
       this.#check(
         this.#sys.utimensat(AT_FDCWD, proc, encodeTimes(nsOf(atime), nsOf(mtime)), 0),
@@ -491,19 +492,19 @@ export class FileTree {
   }
 
   /** Sets the times of the entry itself: a symlink is not followed. */
-  lutime(path: string, atime: FileTime, mtime: FileTime): Promise<void> {
+  async lutime(path: string, atime: FileTime, mtime: FileTime): Promise<void> {
     this.#at(path, (dir, name) => dir.utime(name, nsOf(atime), nsOf(mtime)));
     return Promise.resolve();
   }
 
   /** Sets the size of a file, cutting it or extending it with a hole (Deno.truncate). */
-  truncate(path: string, len = 0): Promise<void> {
+  async truncate(path: string, len = 0): Promise<void> {
     using file = this.openSync(path, { write: true });
     return file.truncate(len);
   }
 
   /** The canonical path of `path` in the tree: "/" and no symlinks or "..". */
-  realPath(path: string): Promise<string> {
+  async realPath(path: string): Promise<string> {
     return Promise.resolve(this.#resolved(path, (fd) => {
       const buf = new Uint8Array(4096);
       const n = this.#check(
@@ -519,7 +520,7 @@ export class FileTree {
   }
 
   /** statfs of the file system holding `path` (default the root). */
-  statfs(path = "."): Promise<FsStats> {
+  async statfs(path = "."): Promise<FsStats> {
     return Promise.resolve(this.#resolved(path, (fd) => {
       const buf = new Uint8Array(120);
       this.#check(this.#sys.fstatfs(fd, buf), "statfs", path);
@@ -541,30 +542,30 @@ export class FileTree {
   }
 
   /** Makes a FIFO, socket or device node; `mode` holds the type (S.IFIFO, S.IFCHR...). */
-  mknod(path: string, mode: number, major = 0, minor = 0): Promise<void> {
+  async mknod(path: string, mode: number, major = 0, minor = 0): Promise<void> {
     this.#at(path, (dir, name) => dir.mknod(name, mode, makedev(major, minor)));
     return Promise.resolve();
   }
 
   /** The names of the extended attributes of the entry at `path` (not following a symlink). */
-  listXattr(path: string): Promise<string[]> {
+  async listXattr(path: string): Promise<string[]> {
     return Promise.resolve(this.#at(path, (dir, name) => dir.listXattr(name)));
   }
 
   /** An extended attribute's value, or null when the entry has no such attribute. */
-  getXattr(path: string, attr: string): Promise<Uint8Array | null> {
+  async getXattr(path: string, attr: string): Promise<Uint8Array | null> {
     return Promise.resolve(this.#at(path, (dir, name) => dir.getXattr(name, attr)));
   }
 
   /** Sets an extended attribute (XATTR.CREATE or REPLACE in `flags`). */
-  setXattr(path: string, attr: string, value: Uint8Array | string, flags = 0): Promise<void> {
+  async setXattr(path: string, attr: string, value: Uint8Array | string, flags = 0): Promise<void> {
     const bytes = typeof value === "string" ? encoder.encode(value) : value;
     this.#at(path, (dir, name) => dir.setXattr(name, attr, bytes, flags));
     return Promise.resolve();
   }
 
   /** Removes an extended attribute. */
-  removeXattr(path: string, attr: string): Promise<void> {
+  async removeXattr(path: string, attr: string): Promise<void> {
     this.#at(path, (dir, name) => dir.removeXattr(name, attr));
     return Promise.resolve();
   }

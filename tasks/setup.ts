@@ -35,6 +35,8 @@ export const TEST_PACKAGES: readonly string[] = [
   "f2fs-tools",
   "squashfs-tools",
   "xorriso",
+  "fdisk", // sfdisk: MBR partition tables for the partition tests
+  "gdisk", // sgdisk: GPT partition tables
   "iproute2",
   "iputils-ping",
   "socat",
