@@ -5,17 +5,19 @@
  * bench/results/<suite>.json plus bench/results/latest.md.
  *
  * A suite is a module bench/<name>.ts exporting `suite` (bench/suite.ts).
+ * Each also gets a bar chart, bench/results/<suite>.svg (bench/chart.ts).
  *
  * @module
  */
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { svgChart } from "../bench/chart.ts";
 import { machine, ratio, REPO, type Suite, type SuiteResult } from "../bench/suite.ts";
 
 const BENCH = join(REPO, "bench");
 const RESULTS = join(BENCH, "results");
-const NOT_SUITES = new Set(["suite.ts"]);
+const NOT_SUITES = new Set(["suite.ts", "chart.ts"]);
 
 async function suiteNames(): Promise<string[]> {
   const names: string[] = [];
@@ -89,9 +91,13 @@ async function main(): Promise<number> {
         ) +
           "\n",
       );
+      await Deno.writeTextFile(
+        join(RESULTS, `${suite.name}.svg`),
+        svgChart(result, suite.description),
+      );
       const text = markdown(result);
       console.log(text + "\n");
-      sections.push("", text);
+      sections.push("", text, "", `![${suite.name}](${suite.name}.svg)`);
     } catch (e) {
       failed++;
       console.error(`bench ${name} failed: ${e instanceof Error ? e.message : e}`);
