@@ -1,0 +1,60 @@
+/**
+ * `deno task compile`: one executable that runs from any directory, with
+ * nothing but itself (a fresh cache directory, no checkout at hand).
+ *
+ * @module
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { compile } from "../../tasks/compile.ts";
+import { BUILD } from "../helpers/build_output.ts";
+
+Deno.test({
+  name: "deno task compile: build/lkl runs from any directory and carries liblkl.so",
+  // Needs the library that deno task test builds first.
+  ignore: !Deno.env.get("LKL_REQUIRE_BUILD") && !(await Deno.stat(join(BUILD, "liblkl.so"))
+    .then(() => true, () => false)),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const exe = join(dir, "lkl");
+      const size = await compile(exe);
+      ok(size > 1 << 20, `executable of ${size} bytes`);
+      // A clean environment: its own cache, started from /, no LKL_LIBRARY.
+      const env = { XDG_CACHE_HOME: join(dir, "cache"), HOME: dir, PATH: "/usr/bin:/bin" };
+      const version = await new Deno.Command(exe, {
+        args: ["--version"],
+        cwd: "/",
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const out = new TextDecoder().decode(version.stdout);
+      equal(version.code, 0, new TextDecoder().decode(version.stderr));
+      match(out, /Linux 6\.12\./);
+      ok(out.includes(join(dir, "cache", "lkl", "bin")), `library from the unpacked copy: ${out}`);
+
+      const info = await new Deno.Command(exe, {
+        args: ["info", "--json"],
+        cwd: "/",
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      equal(info.code, 0, new TextDecoder().decode(info.stderr));
+      const report = JSON.parse(new TextDecoder().decode(info.stdout));
+      equal(report.sysname, "Linux");
+      deepEqual(
+        ["ext4", "vfat", "btrfs", "xfs"].filter((fs) =>
+          !report.filesystems.some((f: { name: string }) => f.name === fs)
+        ),
+        [],
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
