@@ -8,6 +8,7 @@
  */
 
 import { Command, CommanderError } from "@commander-js/extra-typings";
+import { completionsCommand } from "./completions.ts";
 import { cpfromfsCommand } from "./cpfromfs.ts";
 import { cptofsCommand } from "./cptofs.ts";
 import { infoCommand } from "./info.ts";
@@ -28,6 +29,8 @@ export function program(): Command<[], { version?: true }> {
     .addCommand(infoCommand().exitOverride())
     .addCommand(cptofsCommand().exitOverride())
     .addCommand(cpfromfsCommand().exitOverride());
+  // Last: it describes every command added before it.
+  root.addCommand(completionsCommand(() => root).exitOverride());
   // Computed only when asked: it loads liblkl.so to read its version.
   root.on("option:version", () => {
     console.log(versionText());

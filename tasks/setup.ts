@@ -43,6 +43,8 @@ export const TEST_PACKAGES: readonly string[] = [
   "netcat-openbsd",
   "iperf3",
   "tmux",
+  "zsh", // the completion scripts of lkl completions are checked in each shell
+  "fish",
 ];
 
 /** Every package setup checks, build packages first. */
