@@ -252,6 +252,28 @@ Deno.test("disk errors: missing, not an image, locked twice, partition out of ra
   equal((await rejected(m.writeTextFile("x", "x"), LklError)).code, "EROFS");
 });
 
+Deno.test("a journal that needs recovery on a read-only disk: a clear error, or noload", async () => {
+  const kernel = await sharedKernel();
+  const image = join(dir, "dirty.img");
+  await makeImage(image, "ext4", 16 << 20);
+  await sh("debugfs", ["-w", "-R", "feature needs_recovery", image]);
+  {
+    await using disk = await kernel.attachDisk(image, { readOnly: true });
+    const e = await rejected(disk.mount(), DiskError);
+    equal(e.problem, "needs-recovery");
+    match(e.message, /journal needs recovery.*"noload"/);
+    await using m = await disk.mount({ options: "noload" });
+    ok(m.readOnly);
+  }
+  // Attached read-write, the kernel replays it and the image is clean.
+  {
+    await using disk = await kernel.attachDisk(image);
+    await using m = await disk.mount();
+    await m.writeTextFile("after", "replayed\n");
+  }
+  await checkImage(image, "ext4");
+});
+
 Deno.test("closing a disk unmounts its mounts; closing a mount with an open file is EBUSY", async () => {
   const kernel = await sharedKernel();
   const image = join(dir, "close.img");
