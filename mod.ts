@@ -41,5 +41,17 @@ export {
   copyTree,
 } from "./lib/copy.ts";
 export { type CPath, type System } from "./lib/system.ts";
+export {
+  checkClean,
+  checkImage,
+  checkMount,
+  type CheckOptions,
+  type CheckProblem,
+  type CheckProgress,
+  type CheckReport,
+  type MountCheck,
+} from "./lib/check.ts";
+export { scrubBtrfs, type ScrubOptions, type ScrubResult } from "./lib/scrub.ts";
+export { type KernelMessage } from "./lib/kernel_messages.ts";
 export { check, LklError, type LklErrorOptions } from "./lib/errors.ts";
 export * from "./lib/abi.ts";

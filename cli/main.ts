@@ -11,6 +11,7 @@ import { Command, CommanderError } from "@commander-js/extra-typings";
 import { completionsCommand } from "./completions.ts";
 import { cpfromfsCommand } from "./cpfromfs.ts";
 import { cptofsCommand } from "./cptofs.ts";
+import { fsckCommand } from "./fsck.ts";
 import { infoCommand } from "./info.ts";
 import { EXIT, reportError } from "./report.ts";
 import { LKL_VERSION, versionText } from "./version.ts";
@@ -28,7 +29,8 @@ export function program(): Command<[], { version?: true }> {
     .configureOutput({ writeErr: (s) => Deno.stderr.writeSync(new TextEncoder().encode(s)) })
     .addCommand(infoCommand().exitOverride())
     .addCommand(cptofsCommand().exitOverride())
-    .addCommand(cpfromfsCommand().exitOverride());
+    .addCommand(cpfromfsCommand().exitOverride())
+    .addCommand(fsckCommand()); // its own exitOverride: usage errors are exit 16 as in fsck(8)
   // Last: it describes every command added before it.
   root.addCommand(completionsCommand(() => root).exitOverride());
   // Computed only when asked: it loads liblkl.so to read its version.

@@ -44,8 +44,25 @@ export class ExitError extends Error {
   }
 }
 
+/**
+ * Ends a command with `exitCode` and prints nothing more: the command has
+ * said what there was to say (fsck's "errors left uncorrected", a shell's
+ * last status).
+ */
+export class ExitStatus extends Error {
+  /** The exit code. */
+  readonly exitCode: number;
+
+  constructor(exitCode: number) {
+    super(`exit status ${exitCode}`);
+    this.name = "ExitStatus";
+    this.exitCode = exitCode;
+  }
+}
+
 /** Prints `error` as one line and returns the exit code for it. */
 export function reportError(error: unknown): number {
+  if (error instanceof ExitStatus) return error.exitCode;
   if (error instanceof LibraryNotFoundError) {
     console.error(`lkl: ${error.message}`);
     return EXIT.NO_LIBRARY;

@@ -201,6 +201,24 @@ export class Disk {
   }
 
   /**
+   * What the superblock of a partition says (chosen by the rules of
+   * {@link MountOptions.partition}): the file system type, and whether its
+   * journal needs recovery; null when it holds no known file system.
+   *
+   * ```ts
+   * import { Kernel } from "../mod.ts";
+   * await using kernel = await Kernel.boot();
+   * await using disk = await kernel.attachDisk("disk.img", { readOnly: true });
+   * console.log(disk.probe()?.type); // "ext4"
+   * ```
+   */
+  probe(partition?: number): FsProbe | null {
+    this.#checkAttached();
+    const { device } = this.#target(partition, (d) => this.#probe(d));
+    return this.#probe(device);
+  }
+
+  /**
    * Mounts a file system of the disk under /mnt and returns it.
    *
    * ```ts
@@ -256,7 +274,7 @@ export class Disk {
       fstype = probe.type;
     }
     const data = options.options ?? "";
-    const noload = /(^|,)(noload|norecovery)(,|$)/.test(data);
+    const noload = /(^|,)(noload|norecovery|(rescue=)?nologreplay)(,|$)/.test(data);
     if (probe?.needsRecovery && this.readOnly && !noload) {
       throw new DiskError(
         "needs-recovery",

@@ -40,7 +40,10 @@ export const PROBE_BYTES = 0x11000;
 export interface FsProbe {
   /** The type, by its kernel name. */
   type: FsType;
-  /** ext3/4: the journal holds transactions not yet written back (needs_recovery). */
+  /**
+   * ext3/4: the journal holds transactions not yet written back
+   * (needs_recovery); btrfs: a log tree holds fsynced writes to replay.
+   */
   needsRecovery: boolean;
 }
 
@@ -102,7 +105,10 @@ export function detectFsType(bytes: Uint8Array): FsProbe | null {
   const plain = (type: FsType): FsProbe => ({ type, needsRecovery: false });
   if (bytes.length >= 4 && text(bytes, 0, 4) === "XFSB") return plain("xfs");
   if (bytes.length >= 4 && text(bytes, 0, 4) === "hsqs") return plain("squashfs");
-  if (bytes.length >= 0x10048 && text(bytes, 0x10040, 8) === "_BHRfS_M") return plain("btrfs");
+  if (bytes.length >= 0x10068 && text(bytes, 0x10040, 8) === "_BHRfS_M") {
+    // A log tree root (log_root, at +0x60) means fsynced data to replay.
+    return { type: "btrfs", needsRecovery: v.getBigUint64(0x10060, true) !== 0n };
+  }
   if (bytes.length >= 0x404 && v.getUint32(0x400, true) === 0xf2f52010) return plain("f2fs");
   const ext = probeExt(bytes, v);
   if (ext) return ext;

@@ -1,0 +1,279 @@
+/**
+ * `lkl fsck`: clean images of every type give 0 and stay byte-identical;
+ * damaged ext4 (a directory block, an inode table block) and btrfs (a
+ * flipped data byte) give 4 and name the damaged paths, and e2fsck
+ * agrees; --repair replays a crashed writer's journal (1), after which
+ * e2fsck finds the image clean; usage and operational errors are 16 and 8.
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import {
+  crashWriter,
+  extBlockSize,
+  extFirstBlock,
+  extInodeBlock,
+  flipByteAfter,
+  overwriteBlock,
+} from "../helpers/damage.ts";
+import {
+  checkImage,
+  lkl,
+  makeImage,
+  makeTree,
+  sh,
+  sha256,
+  sparseFile,
+  tempDir,
+} from "../helpers/images.ts";
+
+interface Report {
+  status: number;
+  clean: boolean;
+  fstype: string;
+  entries: number;
+  bytesRead: number;
+  problems: { path: string | null; operation: string; code: string | null; cause: string }[];
+  kernelMessages: { text: string; error: boolean; paths: string[] }[];
+  corrected: string[];
+  scrub: { csumErrors: number } | null;
+}
+
+/** Runs fsck --json; checks that the exit status is the report's. */
+async function fsck(image: string, ...args: string[]): Promise<Report & { code: number }> {
+  const r = await lkl(["fsck", "-i", image, "--json", ...args]);
+  let report: Report;
+  try {
+    report = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`fsck gave no JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+  equal(report.status, r.code, r.stderr);
+  return { ...report, code: r.code };
+}
+
+/** Every path the report names, in problems and kernel messages. */
+function namedPaths(report: Report): Set<string> {
+  return new Set([
+    ...report.problems.map((p) => p.path).filter((p) => p !== null),
+    ...report.kernelMessages.flatMap((m) => m.paths),
+  ]);
+}
+
+Deno.test("fsck: clean images of every type give 0 and are not changed", async () => {
+  const dir = await tempDir("fsck-clean");
+  try {
+    const src = join(dir, "src");
+    await makeTree(src);
+    const images: [string, string][] = [];
+    for (const fstype of ["ext4", "vfat", "exfat", "btrfs", "xfs"]) {
+      const image = join(dir, `${fstype}.img`);
+      await makeImage(image, fstype);
+      images.push([image, fstype]);
+    }
+    const f2fs = join(dir, "f2fs.img");
+    await sparseFile(f2fs, 128 << 20);
+    await sh("mkfs.f2fs", ["-q", f2fs]);
+    images.push([f2fs, "f2fs"]);
+    for (const [image] of images) {
+      const r = await lkl(["cptofs", "-i", image, join(src, "."), "/"]);
+      equal(r.code, 0, r.stderr);
+    }
+    const iso = join(dir, "tree.iso");
+    await sh("xorriso", ["-as", "mkisofs", "-quiet", "-R", "-J", "-o", iso, src]);
+    images.push([iso, "iso9660"]);
+    const sqfs = join(dir, "tree.sqfs");
+    await sh("mksquashfs", [src, sqfs, "-noappend", "-quiet", "-no-progress"]);
+    images.push([sqfs, "squashfs"]);
+    const ext2 = join(dir, "ext2.img");
+    await sparseFile(ext2, 32 << 20);
+    await sh("mkfs.ext2", ["-q", "-d", src, ext2]);
+    images.push([ext2, "ext2"]);
+
+    for (const [image, fstype] of images) {
+      const before = await sha256(image);
+      const report = await fsck(image, "--read-data");
+      equal(report.code, 0, `${fstype}: ${JSON.stringify(report.problems)}`);
+      equal(report.fstype, fstype);
+      deepEqual(report.problems, []);
+      deepEqual(report.kernelMessages.filter((m) => m.error), []);
+      ok(report.entries >= 12, `${fstype}: ${report.entries} entries`);
+      ok(report.bytesRead >= 1 << 20, `${fstype}: ${report.bytesRead} bytes read`);
+      if (fstype === "btrfs") equal(report.scrub?.csumErrors, 0);
+      equal(await sha256(image), before, `${fstype}: the image changed`);
+    }
+
+    // The human report on stdout.
+    const r = await lkl(["fsck", "-i", join(dir, "ext4.img")]);
+    equal(r.code, 0, r.stderr);
+    match(r.stdout, /ext4\.img \(vda, ext4\): \d+ entries checked/);
+    match(r.stdout, /ext4\.img: clean \(exit 0\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** An ext4 image (metadata_csum, the mkfs default) holding a small tree. */
+async function ext4Image(dir: string): Promise<string> {
+  const src = join(dir, "src");
+  await Deno.mkdir(join(src, "docs", "inner"), { recursive: true });
+  await Deno.writeTextFile(join(src, "docs", "a.txt"), "a\n");
+  await Deno.writeTextFile(join(src, "docs", "inner", "b.txt"), "b\n");
+  await Deno.mkdir(join(src, "other"));
+  await Deno.writeTextFile(join(src, "other", "c.txt"), "c\n");
+  const image = join(dir, "ext4.img");
+  await sparseFile(image, 32 << 20);
+  await sh("mkfs.ext4", ["-q", "-O", "metadata_csum", "-d", src, image]);
+  return image;
+}
+
+Deno.test("fsck: an ext4 directory block overwritten gives 4 and names the directory", async () => {
+  const dir = await tempDir("fsck-dirblock");
+  try {
+    const image = await ext4Image(dir);
+    await overwriteBlock(image, await extFirstBlock(image, "/docs"), await extBlockSize(image));
+    const before = await sha256(image);
+    const report = await fsck(image);
+    equal(report.code, 4);
+    ok(!report.clean);
+    ok(
+      report.problems.some((p) => p.path === "/docs" && p.operation === "readdir"),
+      JSON.stringify(report.problems),
+    );
+    ok(report.kernelMessages.some((m) => m.error && m.paths.includes("/docs")));
+    ok(!namedPaths(report).has("/other"), "an intact directory was reported");
+    equal(await sha256(image), before, "fsck changed the image");
+    // e2fsck agrees that it is damaged.
+    await sh("e2fsck", ["-fn", image], { ok: [4, 8, 12] });
+
+    const human = await lkl(["fsck", "-i", image]);
+    equal(human.code, 4);
+    match(human.stdout, /\/docs: readdir: .*\((EBADMSG|EUCLEAN)\)/);
+    match(human.stdout, /errors left uncorrected \(exit 4\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fsck: an ext4 inode table block overwritten gives 4 and names the files", async () => {
+  const dir = await tempDir("fsck-inodes");
+  try {
+    const image = await ext4Image(dir);
+    const block = await extInodeBlock(image, "/docs/inner/b.txt");
+    await overwriteBlock(image, block, await extBlockSize(image));
+    const before = await sha256(image);
+    const report = await fsck(image, "--read-data");
+    equal(report.code, 4);
+    const stat = report.problems.filter((p) => p.operation === "stat");
+    ok(stat.length > 0, JSON.stringify(report.problems));
+    ok(stat.every((p) => p.code === "EUCLEAN" || p.code === "EBADMSG"), JSON.stringify(stat));
+    // The inodes of a table block are neighbours: b.txt, or the directory holding it.
+    const paths = namedPaths(report);
+    ok(
+      paths.has("/docs/inner/b.txt") || paths.has("/docs/inner"),
+      [...paths].join(", "),
+    );
+    equal(await sha256(image), before);
+    await sh("e2fsck", ["-fn", image], { ok: [4, 8, 12] });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fsck: a flipped byte of btrfs file data gives 4 and names the file", async () => {
+  const dir = await tempDir("fsck-btrfs");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(join(src, "sub"), { recursive: true });
+    const data = new Uint8Array(256 * 1024);
+    crypto.getRandomValues(data.subarray(0, 65536));
+    data.set(new TextEncoder().encode("LKL-FSCK-MARKER-7f3a9c"), 0);
+    await Deno.writeFile(join(src, "sub", "data.bin"), data);
+    await Deno.writeTextFile(join(src, "fine.txt"), "fine\n");
+    const image = join(dir, "btrfs.img");
+    await sparseFile(image, 128 << 20);
+    await sh("mkfs.btrfs", ["-q", "-f", "--rootdir", src, image]);
+    equal((await fsck(image)).code, 0);
+    await flipByteAfter(image, "LKL-FSCK-MARKER-7f3a9c", 1000);
+    await sh("btrfs", ["check", "--check-data-csum", image], { ok: [1] });
+    const before = await sha256(image);
+
+    // The scrub finds it without reading the files.
+    let report = await fsck(image);
+    equal(report.code, 4);
+    equal(report.scrub?.csumErrors, 1);
+    ok(
+      report.problems.some((p) => p.path === "/sub/data.bin" && p.operation === "scrub"),
+      JSON.stringify(report.problems),
+    );
+    // Reading the data fails where the checksum does not match.
+    report = await fsck(image, "--read-data");
+    equal(report.code, 4);
+    ok(
+      report.problems.some((p) =>
+        p.path === "/sub/data.bin" && p.operation === "read" && p.code === "EIO"
+      ),
+      JSON.stringify(report.problems),
+    );
+    ok(!namedPaths(report).has("/fine.txt"));
+    equal(await sha256(image), before, "fsck changed the image");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fsck --repair replays the journal a crashed writer left: 1, then e2fsck clean", async () => {
+  const dir = await tempDir("fsck-repair");
+  try {
+    const image = join(dir, "ext4.img");
+    await makeImage(image, "ext4", 32 << 20);
+    await crashWriter(image);
+    match(await sh("dumpe2fs", ["-h", image]), /needs_recovery/);
+    await sh("e2fsck", ["-fn", image], { ok: [4] });
+
+    const before = await sha256(image);
+    let report = await fsck(image);
+    equal(report.code, 4);
+    ok(report.problems.some((p) => p.operation === "journal"), JSON.stringify(report.problems));
+    equal(await sha256(image), before, "fsck without --repair changed the image");
+
+    report = await fsck(image, "--repair");
+    equal(report.code, 1, JSON.stringify(report));
+    ok(report.corrected.some((c) => /recovery complete/.test(c)), report.corrected.join("\n"));
+    ok(report.corrected.some((c) => /orphan/.test(c)), report.corrected.join("\n"));
+    deepEqual(report.problems, []);
+    await checkImage(image, "ext4"); // e2fsck -fn: clean
+    equal((await fsck(image)).code, 0);
+    const out = join(dir, "committed.txt");
+    const r = await lkl(["cpfromfs", "-i", image, "/committed.txt", out]);
+    equal(r.code, 0, r.stderr);
+    equal(await Deno.readTextFile(out), "in the journal\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fsck: usage errors are 16, images that cannot be checked 8", async () => {
+  const dir = await tempDir("fsck-errors");
+  try {
+    let r = await lkl(["fsck"]);
+    equal(r.code, 16);
+    match(r.stderr, /required option '-i, --image <file>'/);
+    r = await lkl(["fsck", "-i", "x.img", "--no-such-flag"]);
+    equal(r.code, 16);
+    r = await lkl(["fsck", "--help"]);
+    equal(r.code, 0);
+    match(r.stdout, /not an offline structural check|no offline structural check/);
+
+    r = await lkl(["fsck", "-i", join(dir, "missing.img")]);
+    equal(r.code, 8);
+    match(r.stderr, /missing\.img: no such image file/);
+    const noise = join(dir, "noise.img");
+    await Deno.writeFile(noise, new Uint8Array(1 << 20));
+    r = await lkl(["fsck", "-i", noise]);
+    equal(r.code, 8);
+    match(r.stderr, /not a recognized file system/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
