@@ -13,6 +13,7 @@ import { cpfromfsCommand } from "./cpfromfs.ts";
 import { cptofsCommand } from "./cptofs.ts";
 import { fsckCommand } from "./fsck.ts";
 import { infoCommand } from "./info.ts";
+import { mountShellCommand } from "./mount_shell.ts";
 import { EXIT, reportError } from "./report.ts";
 import { LKL_VERSION, versionText } from "./version.ts";
 
@@ -30,7 +31,8 @@ export function program(): Command<[], { version?: true }> {
     .addCommand(infoCommand().exitOverride())
     .addCommand(cptofsCommand().exitOverride())
     .addCommand(cpfromfsCommand().exitOverride())
-    .addCommand(fsckCommand()); // its own exitOverride: usage errors are exit 16 as in fsck(8)
+    .addCommand(fsckCommand()) // its own exitOverride: usage errors are exit 16 as in fsck(8)
+    .addCommand(mountShellCommand().exitOverride());
   // Last: it describes every command added before it.
   root.addCommand(completionsCommand(() => root).exitOverride());
   // Computed only when asked: it loads liblkl.so to read its version.

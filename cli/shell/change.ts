@@ -1,0 +1,433 @@
+/**
+ * Mount shell commands that change the image: mkdir, rmdir, rm, mv, cp,
+ * ln, chmod, chown, touch, xattr.
+ *
+ * @module
+ */
+
+import { copyTree, S } from "../../mod.ts";
+import type { ShellCommand } from "./command.ts";
+import {
+  baseName,
+  isCode,
+  joinPath,
+  parseFlags,
+  posixMessage,
+  type Session,
+  ShellError,
+} from "./session.ts";
+
+/** Whether `path` of the image is a directory (following symlinks); false when missing. */
+async function isDirectory(s: Session, path: string): Promise<boolean> {
+  try {
+    return (await s.mount.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether something (even a dangling symlink) is at `path`. */
+async function exists(s: Session, path: string): Promise<boolean> {
+  try {
+    await s.mount.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `fn` on each operand; failures print `message(arg, e)` and make the status 1. */
+async function each(
+  s: Session,
+  operands: string[],
+  fn: (arg: string) => Promise<void>,
+  message: (arg: string, e: unknown) => string,
+): Promise<number> {
+  let status = 0;
+  for (const arg of operands) {
+    try {
+      await fn(arg);
+    } catch (e) {
+      if (e instanceof DOMException && e.name === "AbortError") throw e;
+      s.error(e instanceof ShellError ? e.message : message(arg, e));
+      status = 1;
+    }
+  }
+  return status;
+}
+
+function needOperands(command: string, operands: string[], min = 1): void {
+  if (operands.length < min) {
+    throw new ShellError(
+      operands.length === 0
+        ? `${command}: missing operand`
+        : `${command}: missing destination file operand after '${operands[0]}'`,
+      2,
+    );
+  }
+}
+
+/** Parses an octal mode ("755"). */
+function octal(text: string): number | null {
+  return /^[0-7]{1,4}$/.test(text) ? parseInt(text, 8) : null;
+}
+
+/**
+ * Applies a chmod(1) mode, octal or symbolic ("u+x,go-w", "a=r"), to
+ * `mode`; null when it is not a valid mode.
+ */
+export function applyMode(spec: string, mode: number, isDir: boolean): number | null {
+  const n = octal(spec);
+  if (n !== null) return n;
+  let result = mode & 0o7777;
+  for (const clause of spec.split(",")) {
+    const m = clause.match(/^([ugoa]*)([-+=])([rwxXst]*)$/);
+    if (!m) return null;
+    const who = m[1] === "" || m[1].includes("a") ? "ugo" : m[1];
+    let bits = 0;
+    for (const p of m[3]) {
+      for (const w of who) {
+        const shift = w === "u" ? 6 : w === "g" ? 3 : 0;
+        if (p === "r") bits |= 4 << shift;
+        if (p === "w") bits |= 2 << shift;
+        if (p === "x" || (p === "X" && (isDir || (mode & 0o111) !== 0))) bits |= 1 << shift;
+        if (p === "s" && w === "u") bits |= S.ISUID;
+        if (p === "s" && w === "g") bits |= S.ISGID;
+        if (p === "t") bits |= S.ISVTX;
+      }
+    }
+    if (m[2] === "+") result |= bits;
+    else if (m[2] === "-") result &= ~bits;
+    else {
+      let mask = 0;
+      for (const w of who) mask |= w === "u" ? 0o4700 : w === "g" ? 0o2070 : 0o1007;
+      result = (result & ~mask) | bits;
+    }
+  }
+  return result;
+}
+
+const mkdir: ShellCommand = {
+  name: "mkdir",
+  usage: "mkdir [-p] [-m MODE] DIR...",
+  summary: "make directories (-p with their parents, no error if they exist)",
+  writes: true,
+  async run(s, args) {
+    const { flags, operands } = parseFlags("mkdir", args, "p", "m");
+    needOperands("mkdir", operands);
+    const modeText = flags.get("m");
+    const mode = typeof modeText === "string" ? applyMode(modeText, 0o777, true) : undefined;
+    if (mode === null) throw new ShellError(`mkdir: invalid mode '${modeText}'`, 2);
+    return await each(
+      s,
+      operands,
+      (arg) => s.mount.mkdir(s.path(arg), { recursive: flags.has("p"), mode }),
+      (arg, e) => `mkdir: cannot create directory '${arg}': ${posixMessage(e)}`,
+    );
+  },
+};
+
+const rmdir: ShellCommand = {
+  name: "rmdir",
+  usage: "rmdir DIR...",
+  summary: "remove empty directories",
+  writes: true,
+  async run(s, args) {
+    const { operands } = parseFlags("rmdir", args, "");
+    needOperands("rmdir", operands);
+    return await each(s, operands, async (arg) => {
+      const info = await s.mount.lstat(s.path(arg));
+      if (!info.isDirectory) {
+        throw new ShellError(`rmdir: failed to remove '${arg}': Not a directory`);
+      }
+      await s.mount.remove(s.path(arg));
+    }, (arg, e) => `rmdir: failed to remove '${arg}': ${posixMessage(e)}`);
+  },
+};
+
+const rm: ShellCommand = {
+  name: "rm",
+  usage: "rm [-r] [-f] PATH...",
+  summary: "remove files (-r directories with their contents, -f no error when missing)",
+  writes: true,
+  async run(s, args) {
+    const { flags, operands } = parseFlags("rm", args, "rRfd");
+    const force = flags.has("f");
+    const recursive = flags.has("r") || flags.has("R");
+    if (operands.length === 0 && !force) throw new ShellError("rm: missing operand", 2);
+    return await each(s, operands, async (arg) => {
+      const path = s.path(arg);
+      if (
+        baseName(arg) === "." || baseName(arg) === ".." ||
+        (await s.mount.realPath(path).catch(() => "")) === "/"
+      ) {
+        throw new ShellError(`rm: refusing to remove '.' or '..' or '/': skipping '${arg}'`);
+      }
+      let info;
+      try {
+        info = await s.mount.lstat(path);
+      } catch (e) {
+        if (force && isCode(e, "ENOENT")) return;
+        throw e;
+      }
+      if (info.isDirectory && !recursive && !flags.has("d")) {
+        throw new ShellError(`rm: cannot remove '${arg}': Is a directory`);
+      }
+      await s.mount.remove(path, { recursive });
+    }, (arg, e) => `rm: cannot remove '${arg}': ${posixMessage(e)}`);
+  },
+};
+
+/** Where SRC lands for mv/cp/ln: inside DST when DST is a directory. */
+async function destination(s: Session, src: string, dst: string, many: boolean, command: string) {
+  const dstPath = s.path(dst);
+  if (await isDirectory(s, dstPath)) return joinPath(dstPath, baseName(src));
+  if (many) throw new ShellError(`${command}: target '${dst}' is not a directory`);
+  return dstPath;
+}
+
+const mv: ShellCommand = {
+  name: "mv",
+  usage: "mv SRC... DST",
+  summary: "move or rename (into DST when it is a directory)",
+  writes: true,
+  async run(s, args) {
+    const { operands } = parseFlags("mv", args, "f");
+    needOperands("mv", operands, 2);
+    const dst = operands[operands.length - 1];
+    const sources = operands.slice(0, -1);
+    return await each(s, sources, async (src) => {
+      const to = await destination(s, src, dst, sources.length > 1, "mv");
+      await s.mount.rename(s.path(src), to);
+    }, (src, e) => `mv: cannot move '${src}' to '${dst}': ${posixMessage(e)}`);
+  },
+};
+
+const cp: ShellCommand = {
+  name: "cp",
+  usage: "cp [-r] SRC... DST",
+  summary: "copy inside the image (-r directories); keeps modes, owners, times, links",
+  writes: true,
+  async run(s, args) {
+    const { flags, operands } = parseFlags("cp", args, "rRapf");
+    needOperands("cp", operands, 2);
+    const recursive = flags.has("r") || flags.has("R") || flags.has("a");
+    const dst = operands[operands.length - 1];
+    const sources = operands.slice(0, -1);
+    return await each(s, sources, async (src) => {
+      const info = await s.mount.stat(s.path(src));
+      if (info.isDirectory && !recursive) {
+        throw new ShellError(`cp: -r not specified; omitting directory '${src}'`);
+      }
+      const to = await destination(s, src, dst, sources.length > 1, "cp");
+      const from = await s.mount.realPath(s.path(src));
+      const into = await s.mount.realPath(to).catch(() => to);
+      if (info.isDirectory && (into === from || into.startsWith(from === "/" ? "/" : `${from}/`))) {
+        throw new ShellError(`cp: cannot copy a directory, '${src}', into itself, '${dst}'`);
+      }
+      await copyTree({ tree: s.mount, path: s.path(src) }, { tree: s.mount, path: to }, {
+        overwrite: true,
+        onProgress: () => s.checkCanceled(),
+      });
+    }, (src, e) => `cp: cannot copy '${src}': ${posixMessage(e)}`);
+  },
+};
+
+const ln: ShellCommand = {
+  name: "ln",
+  usage: "ln [-s] [-f] TARGET LINK",
+  summary: "make a hard link, or a symbolic link with -s (TARGET stored as given)",
+  writes: true,
+  async run(s, args) {
+    const { flags, operands } = parseFlags("ln", args, "sf");
+    needOperands("ln", operands, 2);
+    if (operands.length > 2) throw new ShellError("ln: usage: ln [-s] [-f] TARGET LINK", 2);
+    const [target, link] = operands;
+    const to = await destination(s, target, link, false, "ln");
+    try {
+      if (flags.has("f") && await exists(s, to) && !(await s.mount.lstat(to)).isDirectory) {
+        await s.mount.remove(to);
+      }
+      if (flags.has("s")) await s.mount.symlink(target, to);
+      else await s.mount.link(s.path(target), to);
+    } catch (e) {
+      const what = flags.has("s") ? "symbolic link" : "hard link";
+      throw new ShellError(`ln: failed to create ${what} '${link}': ${posixMessage(e)}`);
+    }
+    return 0;
+  },
+};
+
+/** Every path below `path` (itself first), not following symlinks. */
+async function* walk(s: Session, path: string): AsyncGenerator<string> {
+  yield path;
+  const info = await s.mount.lstat(path);
+  if (!info.isDirectory) return;
+  for await (const entry of s.mount.readDir(path)) {
+    await s.breath();
+    yield* walk(s, joinPath(path, entry.name));
+  }
+}
+
+const chmod: ShellCommand = {
+  name: "chmod",
+  usage: "chmod [-R] MODE PATH...",
+  summary: "change permissions: octal (755) or symbolic (u+x,go-w); -R recursive",
+  writes: true,
+  async run(s, args) {
+    const { flags, operands } = parseFlags("chmod", args, "R");
+    needOperands("chmod", operands, 2);
+    const [spec, ...paths] = operands;
+    if (applyMode(spec, 0, false) === null) {
+      throw new ShellError(`chmod: invalid mode: '${spec}'`, 2);
+    }
+    return await each(s, paths, async (arg) => {
+      const targets = flags.has("R") ? walk(s, s.path(arg)) : [s.path(arg)];
+      for await (const path of targets) {
+        const info = flags.has("R") ? await s.mount.lstat(path) : await s.mount.stat(path);
+        if (info.isSymlink) continue; // chmod -R leaves symlinks alone
+        await s.mount.chmod(path, applyMode(spec, info.mode, info.isDirectory)!);
+      }
+    }, (arg, e) => `chmod: changing permissions of '${arg}': ${posixMessage(e)}`);
+  },
+};
+
+/** A user or group: a number, or a name from the image's /etc/passwd or /etc/group. */
+async function lookupId(s: Session, name: string, file: string): Promise<number | null> {
+  if (/^\d+$/.test(name)) return Number(name);
+  try {
+    const text = await s.mount.readTextFile(file);
+    for (const line of text.split("\n")) {
+      const fields = line.split(":");
+      if (fields[0] === name && fields.length >= 3) return Number(fields[2]);
+    }
+  } catch {
+    // no such file in the image: only numbers then
+  }
+  return null;
+}
+
+const chown: ShellCommand = {
+  name: "chown",
+  usage: "chown [-R] [-h] OWNER[:GROUP] PATH...",
+  summary: "change owner and group (numbers, or names from the image's /etc/passwd and /etc/group)",
+  writes: true,
+  async run(s, args) {
+    const { flags, operands } = parseFlags("chown", args, "Rh");
+    needOperands("chown", operands, 2);
+    const [spec, ...paths] = operands;
+    const [owner, group] = spec.split(/[:.]/, 2);
+    const uid = owner === "" ? null : await lookupId(s, owner, "/etc/passwd");
+    const gid = group === undefined || group === "" ? null : await lookupId(s, group, "/etc/group");
+    if (owner !== "" && uid === null) throw new ShellError(`chown: invalid user: '${spec}'`);
+    if (group !== undefined && group !== "" && gid === null) {
+      throw new ShellError(`chown: invalid group: '${spec}'`);
+    }
+    return await each(s, paths, async (arg) => {
+      const recursive = flags.has("R");
+      const targets = recursive ? walk(s, s.path(arg)) : [s.path(arg)];
+      for await (const path of targets) {
+        if (recursive || flags.has("h")) await s.mount.lchown(path, uid, gid);
+        else await s.mount.chown(path, uid, gid);
+      }
+    }, (arg, e) => `chown: changing ownership of '${arg}': ${posixMessage(e)}`);
+  },
+};
+
+const touch: ShellCommand = {
+  name: "touch",
+  usage: "touch [-c] [-d DATE] FILE...",
+  summary: "set access and modification times to now or DATE (files made when missing, unless -c)",
+  writes: true,
+  async run(s, args) {
+    const { flags, operands } = parseFlags("touch", args, "c", "d");
+    needOperands("touch", operands);
+    let when: Date | bigint = new Date();
+    const dateText = flags.get("d");
+    if (typeof dateText === "string") {
+      const date = new Date(dateText);
+      if (Number.isNaN(date.getTime())) {
+        throw new ShellError(`touch: invalid date format '${dateText}'`);
+      }
+      when = date;
+    }
+    return await each(s, operands, async (arg) => {
+      const path = s.path(arg);
+      if (!(await exists(s, path))) {
+        if (flags.has("c")) return;
+        await s.mount.writeFile(path, new Uint8Array(), { create: true, append: true });
+      }
+      await s.mount.utime(path, when, when);
+    }, (arg, e) => `touch: cannot touch '${arg}': ${posixMessage(e)}`);
+  },
+};
+
+const xattr: ShellCommand = {
+  name: "xattr",
+  usage: "xattr PATH | xattr -p NAME PATH | xattr -w NAME VALUE PATH | xattr -d NAME PATH",
+  summary: "list, print, write or delete extended attributes (not following symlinks)",
+  writes: (args) => args[0] === "-w" || args[0] === "-d",
+  async run(s, args) {
+    const usage = () => new ShellError(`xattr: usage: ${xattr.usage}`, 2);
+    const [flag] = args;
+    const fail = (arg: string, e: unknown) => new ShellError(`xattr: ${arg}: ${posixMessage(e)}`);
+    if (flag === "-w") {
+      if (args.length !== 4) throw usage();
+      const [, name, value, arg] = args;
+      await s.mount.setXattr(s.path(arg), name, value).catch((e) => {
+        throw fail(arg, e);
+      });
+      return 0;
+    }
+    if (flag === "-d") {
+      if (args.length !== 3) throw usage();
+      const [, name, arg] = args;
+      await s.mount.removeXattr(s.path(arg), name).catch((e) => {
+        throw fail(arg, e);
+      });
+      return 0;
+    }
+    if (flag === "-p") {
+      if (args.length !== 3) throw usage();
+      const [, name, arg] = args;
+      const value = await s.mount.getXattr(s.path(arg), name).catch((e) => {
+        throw fail(arg, e);
+      });
+      if (value === null) throw new ShellError(`xattr: ${arg}: no attribute ${name}`);
+      s.write(value);
+      if (value[value.length - 1] !== 10) s.print();
+      return 0;
+    }
+    if (args.length !== 1 || flag.startsWith("-")) throw usage();
+    const arg = args[0];
+    const names = await s.mount.listXattr(s.path(arg)).catch((e) => {
+      throw fail(arg, e);
+    });
+    const decoder = new TextDecoder("utf-8", { fatal: true });
+    for (const name of names.sort()) {
+      const value = await s.mount.getXattr(s.path(arg), name);
+      let shown: string;
+      try {
+        shown = JSON.stringify(decoder.decode(value ?? new Uint8Array()));
+      } catch {
+        shown = "0x" + [...(value ?? [])].map((b) => b.toString(16).padStart(2, "0")).join("");
+      }
+      s.print(`${name}=${shown}`);
+    }
+    return 0;
+  },
+};
+
+/** The commands that change the image. */
+export const CHANGE_COMMANDS: readonly ShellCommand[] = [
+  mkdir,
+  rmdir,
+  rm,
+  mv,
+  cp,
+  ln,
+  chmod,
+  chown,
+  touch,
+  xattr,
+];
