@@ -53,5 +53,34 @@ export {
 } from "./lib/check.ts";
 export { scrubBtrfs, type ScrubOptions, type ScrubResult } from "./lib/scrub.ts";
 export { type KernelMessage } from "./lib/kernel_messages.ts";
+export {
+  Network,
+  parseMac,
+  type Route,
+  TapError,
+  type TapOptions,
+  type TapProblem,
+} from "./lib/net.ts";
+export {
+  type AddAddressOptions,
+  type AddressFilter,
+  Interface,
+  type InterfaceAddress,
+  type InterfaceStatistics,
+} from "./lib/interface.ts";
+export { type ConnectOptions, type ListenOptions, TcpConn, TcpListener } from "./lib/tcp.ts";
+export { DatagramConn, type DatagramOptions, type DatagramTarget } from "./lib/udp.ts";
+export { type EchoReply, PingSocket, type PingSocketOptions } from "./lib/ping.ts";
+export { type NetAddr } from "./lib/socket.ts";
+export {
+  AddressError,
+  formatIp,
+  type IpAddress,
+  type IpFamily,
+  type IpPrefix,
+  isLinkLocal,
+  parseIp,
+  parsePrefix,
+} from "./lib/address.ts";
 export { check, LklError, type LklErrorOptions } from "./lib/errors.ts";
 export * from "./lib/abi.ts";

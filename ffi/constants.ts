@@ -188,3 +188,194 @@ export const RESOLVE = {
 
 /** setxattr() flags (include/uapi/linux/xattr.h). */
 export const XATTR = { CREATE: 1, REPLACE: 2 } as const;
+
+// ---------------------------------------------------------------------------
+// Networking. AF_*, SOCK_*, SOL_* and MSG_* come from the kernel's
+// include/linux/socket.h and include/linux/net.h (not uapi, same values
+// as glibc's); the rest from the uapi headers named beside each group.
+// ---------------------------------------------------------------------------
+
+/** Address families (include/linux/socket.h). */
+export const AF = { UNSPEC: 0, UNIX: 1, INET: 2, INET6: 10, NETLINK: 16, PACKET: 17 } as const;
+
+/** Socket types and socket()/accept4() flags (include/linux/net.h). */
+export const SOCK = {
+  STREAM: 1,
+  DGRAM: 2,
+  RAW: 3,
+  NONBLOCK: 0o4000, // O_NONBLOCK
+  CLOEXEC: 0o2000000, // O_CLOEXEC
+} as const;
+
+/** IP protocol numbers (include/uapi/linux/in.h, in6.h). */
+export const IPPROTO = { IP: 0, ICMP: 1, TCP: 6, UDP: 17, IPV6: 41, ICMPV6: 58 } as const;
+
+/** setsockopt() levels (include/linux/socket.h). */
+export const SOL = { SOCKET: 1, IP: 0, TCP: 6, IPV6: 41, NETLINK: 270 } as const;
+
+/** SOL_SOCKET options (include/uapi/asm-generic/socket.h; the 64-bit time variants). */
+export const SO = {
+  REUSEADDR: 2,
+  ERROR: 4,
+  BROADCAST: 6,
+  SNDBUF: 7,
+  RCVBUF: 8,
+  KEEPALIVE: 9,
+  REUSEPORT: 15,
+  TIMESTAMPNS: 35, // SO_TIMESTAMPNS_OLD: struct timespec with 64-bit fields
+} as const;
+
+/** SOL_TCP options (include/uapi/linux/tcp.h). */
+export const TCP = { NODELAY: 1, KEEPIDLE: 4, KEEPINTVL: 5, KEEPCNT: 6 } as const;
+
+/** SOL_IP options (include/uapi/linux/in.h). */
+export const IP = { TTL: 2, RECVERR: 11, RECVTTL: 12 } as const;
+
+/** SOL_IPV6 options (include/uapi/linux/in6.h). */
+export const IPV6 = {
+  UNICAST_HOPS: 16,
+  RECVERR: 25,
+  V6ONLY: 26,
+  RECVHOPLIMIT: 51,
+  HOPLIMIT: 52,
+} as const;
+
+/** send/recv flags (include/linux/socket.h). */
+export const MSG = {
+  PEEK: 0x2,
+  CTRUNC: 0x8,
+  TRUNC: 0x20,
+  DONTWAIT: 0x40,
+  WAITALL: 0x100,
+  ERRQUEUE: 0x2000,
+  NOSIGNAL: 0x4000,
+} as const;
+
+/** shutdown() directions (include/linux/net.h). */
+export const SHUT = { RD: 0, WR: 1, RDWR: 2 } as const;
+
+/** epoll_ctl() operations and event bits (include/uapi/linux/eventpoll.h). */
+export const EPOLL = {
+  CTL_ADD: 1,
+  CTL_DEL: 2,
+  CTL_MOD: 3,
+  IN: 0x1,
+  PRI: 0x2,
+  OUT: 0x4,
+  ERR: 0x8,
+  HUP: 0x10,
+  RDHUP: 0x2000,
+  ONESHOT: 1 << 30,
+  CLOEXEC: 0o2000000,
+} as const;
+
+/** eventfd2() flags (include/uapi/linux/eventfd.h: O_NONBLOCK, O_CLOEXEC). */
+export const EFD = { NONBLOCK: 0o4000, CLOEXEC: 0o2000000 } as const;
+
+/** Interface ioctls (include/uapi/linux/sockios.h). */
+export const SIOC = {
+  GIFNAME: 0x8910,
+  GIFFLAGS: 0x8913,
+  SIFFLAGS: 0x8914,
+  GIFMTU: 0x8921,
+  SIFMTU: 0x8922,
+  GIFHWADDR: 0x8927,
+  GIFINDEX: 0x8933,
+} as const;
+
+/** Interface flags (include/uapi/linux/if.h). */
+export const IFF = {
+  UP: 0x1,
+  BROADCAST: 0x2,
+  LOOPBACK: 0x8,
+  RUNNING: 0x40,
+  MULTICAST: 0x1000,
+  LOWER_UP: 0x10000,
+} as const;
+
+/** Netlink protocols and socket options (include/uapi/linux/netlink.h). */
+export const NETLINK = { ROUTE: 0, EXT_ACK: 11, GET_STRICT_CHK: 12 } as const;
+
+/** Netlink message types and flags (include/uapi/linux/netlink.h). */
+export const NLMSG = { NOOP: 1, ERROR: 2, DONE: 3 } as const;
+
+/** nlmsghdr flags (include/uapi/linux/netlink.h). */
+export const NLM_F = {
+  REQUEST: 0x1,
+  MULTI: 0x2,
+  ACK: 0x4,
+  DUMP: 0x300,
+  REPLACE: 0x100,
+  EXCL: 0x200,
+  CREATE: 0x400,
+  CAPPED: 0x100, // in an ack: the request was not echoed
+  ACK_TLVS: 0x200, // in an ack: extended-ack attributes follow
+} as const;
+
+/** Extended ack attributes (include/uapi/linux/netlink.h). */
+export const NLMSGERR_ATTR = { MSG: 1, OFFS: 2 } as const;
+
+/** rtnetlink message types (include/uapi/linux/rtnetlink.h). */
+export const RTM = {
+  NEWLINK: 16,
+  DELLINK: 17,
+  GETLINK: 18,
+  SETLINK: 19,
+  NEWADDR: 20,
+  DELADDR: 21,
+  GETADDR: 22,
+  NEWROUTE: 24,
+  DELROUTE: 25,
+  GETROUTE: 26,
+} as const;
+
+/** Link attributes (include/uapi/linux/if_link.h). */
+export const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, OPERSTATE: 16 } as const;
+
+/** Address attributes (include/uapi/linux/if_addr.h). */
+export const IFA = {
+  ADDRESS: 1,
+  LOCAL: 2,
+  LABEL: 3,
+  BROADCAST: 4,
+  CACHEINFO: 6,
+  FLAGS: 8,
+} as const;
+
+/** Address flags (include/uapi/linux/if_addr.h). */
+export const IFA_F = {
+  SECONDARY: 0x01,
+  NODAD: 0x02,
+  OPTIMISTIC: 0x04,
+  DADFAILED: 0x08,
+  DEPRECATED: 0x20,
+  TENTATIVE: 0x40,
+  PERMANENT: 0x80,
+  NOPREFIXROUTE: 0x200,
+} as const;
+
+/** Route attributes (include/uapi/linux/rtnetlink.h). */
+export const RTA = {
+  DST: 1,
+  SRC: 2,
+  OIF: 4,
+  GATEWAY: 5,
+  PRIORITY: 6,
+  PREFSRC: 7,
+  TABLE: 15,
+} as const;
+
+/** Route and address scopes (include/uapi/linux/rtnetlink.h). */
+export const RT_SCOPE = { UNIVERSE: 0, SITE: 200, LINK: 253, HOST: 254, NOWHERE: 255 } as const;
+
+/** Routing tables (include/uapi/linux/rtnetlink.h). */
+export const RT_TABLE = { MAIN: 254 } as const;
+
+/** Who added a route (include/uapi/linux/rtnetlink.h). */
+export const RTPROT = { KERNEL: 2, BOOT: 3, STATIC: 4, RA: 9 } as const;
+
+/** Route types (include/uapi/linux/rtnetlink.h). */
+export const RTN = { UNICAST: 1, LOCAL: 2 } as const;
+
+/** ICMP and ICMPv6 echo types (include/uapi/linux/icmp.h, icmpv6.h). */
+export const ICMP = { ECHO_REPLY: 0, ECHO: 8, V6_ECHO_REQUEST: 128, V6_ECHO_REPLY: 129 } as const;

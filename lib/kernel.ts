@@ -23,6 +23,9 @@ import { SYS, syscallName } from "../ffi/syscalls.ts";
 import { type AttachOptions, Disk } from "./disk.ts";
 import { check, LklError } from "./errors.ts";
 import { Fs } from "./fs.ts";
+import type { Interface } from "./interface.ts";
+import { Network, type Route, type TapOptions } from "./net.ts";
+import type { ConnectOptions, ListenOptions, TcpConn, TcpListener } from "./tcp.ts";
 
 /** Options of {@link Kernel.boot}. */
 export interface BootOptions {
@@ -97,6 +100,7 @@ export class Kernel {
   readonly #memoryMiB: number;
   #halted = false;
   #fs: Fs | undefined;
+  #net: Network | undefined;
   #log = "";
   readonly #logPos = new BigUint64Array(1);
   readonly #logBuf = new Uint8Array(64 * 1024);
@@ -192,6 +196,11 @@ export class Kernel {
   /** File system calls (openat, read, write, statx, ...). */
   get fs(): Fs {
     return this.#fs ??= new Fs(this);
+  }
+
+  /** The network: TAP interfaces, routes, TCP, UDP and ping sockets. */
+  get net(): Network {
+    return this.#net ??= new Network(this);
   }
 
   #haltedError(name: string): LklError {
@@ -379,6 +388,54 @@ export class Kernel {
    */
   attachDisk(path: string, options: AttachOptions = {}): Promise<Disk> {
     return Disk.attach(this, path, options);
+  }
+
+  /**
+   * Attaches the host TAP `tap` as a kernel interface (see {@link Network.addTap}).
+   *
+   * ```ts
+   * import { Kernel } from "../mod.ts";
+   * await using kernel = await Kernel.boot();
+   * const eth0 = await kernel.addTap("tap0", { offload: true });
+   * await eth0.up();
+   * await eth0.addAddress("fd00::2/64");
+   * ```
+   */
+  addTap(tap: string, options: TapOptions = {}): Promise<Interface> {
+    return this.net.addTap(tap, options);
+  }
+
+  /** Adds a route, e.g. `{ to: "default", via: "10.0.0.1" }` (see {@link Network.addRoute}). */
+  addRoute(route: Route): void {
+    this.net.addRoute(route);
+  }
+
+  /**
+   * Opens a TCP connection through the kernel's stack, like Deno.connect.
+   *
+   * ```ts
+   * import { Kernel } from "../mod.ts";
+   * await using kernel = await Kernel.boot();
+   * using conn = await kernel.connect({ hostname: "fd00::1", port: 80 });
+   * await conn.write(new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"));
+   * ```
+   */
+  connect(options: ConnectOptions): Promise<TcpConn> {
+    return this.net.connect(options);
+  }
+
+  /**
+   * Listens for TCP connections in the kernel, like Deno.listen.
+   *
+   * ```ts
+   * import { Kernel } from "../mod.ts";
+   * await using kernel = await Kernel.boot();
+   * using listener = kernel.listen({ port: 8080 });
+   * for await (const conn of listener) conn.close();
+   * ```
+   */
+  listen(options: ListenOptions): TcpListener {
+    return this.net.listen(options);
   }
 
   /** Halts the kernel at the end of an `await using` block. */
