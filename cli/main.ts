@@ -14,6 +14,9 @@ import { cptofsCommand } from "./cptofs.ts";
 import { fsckCommand } from "./fsck.ts";
 import { infoCommand } from "./info.ts";
 import { mountShellCommand } from "./mount_shell.ts";
+import { netcatCommand } from "./netcat.ts";
+import { pingCommand } from "./ping.ts";
+import { ping6Command } from "./ping6.ts";
 import { EXIT, reportError } from "./report.ts";
 import { LKL_VERSION, versionText } from "./version.ts";
 
@@ -33,6 +36,10 @@ export function program(): Command<[], { version?: true }> {
     .addCommand(cpfromfsCommand().exitOverride())
     .addCommand(fsckCommand()) // its own exitOverride: usage errors are exit 16 as in fsck(8)
     .addCommand(mountShellCommand().exitOverride());
+  root
+    .addCommand(pingCommand().exitOverride())
+    .addCommand(ping6Command().exitOverride())
+    .addCommand(netcatCommand().exitOverride());
   // Last: it describes every command added before it.
   root.addCommand(completionsCommand(() => root).exitOverride());
   // Computed only when asked: it loads liblkl.so to read its version.

@@ -6,6 +6,7 @@
  */
 
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { AddressError, parseIp, parsePrefix } from "../mod.ts";
 
 /** Parses a positive integer option value. */
 export function positiveInteger(value: string): number {
@@ -69,5 +70,68 @@ export function fstypeOption() {
   return new Option(
     "-t, --type <fstype>",
     "file system type (ext2/3/4, vfat, exfat, btrfs, xfs, iso9660, squashfs, f2fs); default: detected",
+  );
+}
+
+/** Parses a number of seconds > 0 (fractions allowed: "0.2"). */
+export function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || !(n > 0)) {
+    throw new InvalidArgumentError(`expected a number of seconds above 0, got "${value}"`);
+  }
+  return n;
+}
+
+/** Parses "ADDRESS/PREFIX" (IPv4 or IPv6), keeping the text. */
+export function addressWithPrefix(value: string): string {
+  try {
+    parsePrefix(value);
+  } catch (e) {
+    if (e instanceof AddressError) throw new InvalidArgumentError(e.message);
+    throw e;
+  }
+  if (!value.includes("/")) {
+    throw new InvalidArgumentError(
+      `bad address "${value}": give a prefix length, e.g. ${value}/64`,
+    );
+  }
+  return value;
+}
+
+/** Parses an IP address, keeping the text. */
+export function ipAddress(value: string): string {
+  try {
+    parseIp(value);
+  } catch (e) {
+    if (e instanceof AddressError) throw new InvalidArgumentError(e.message);
+    throw e;
+  }
+  return value;
+}
+
+/** `--tap <IF>`: the host TAP interface (required). */
+export function tapOption() {
+  return new Option(
+    "--tap <IF>",
+    "host TAP interface to attach (make one with: ip tuntap add mode tap user $USER name IF)",
+  ).makeOptionMandatory();
+}
+
+/** `--addr <ADDR/PREFIX>`: the kernel interface's address. */
+export function addrOption(description: string) {
+  return new Option("--addr <ADDR/PREFIX>", description).argParser(addressWithPrefix);
+}
+
+/** `--gw <GW>`: the default gateway. */
+export function gwOption() {
+  return new Option("--gw <GW>", "default gateway (a route for everything off the link)")
+    .argParser(ipAddress);
+}
+
+/** `--no-offload`: plain frames across the TAP. */
+export function offloadOption() {
+  return new Option(
+    "--no-offload",
+    "no checksum/segmentation offloads across the TAP (plain frames of at most the MTU)",
   );
 }

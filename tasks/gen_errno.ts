@@ -50,9 +50,45 @@ function quote(s: string): string {
   return JSON.stringify(s);
 }
 
+/**
+ * The C library's message for each errno (strerror), which is what users
+ * read everywhere else: "Bad file descriptor" rather than the kernel
+ * header's "Bad file number". Numbers glibc does not know keep the
+ * kernel's text.
+ */
+export function hostMessages(): Map<number, string> {
+  const libc = Deno.dlopen(
+    "libc.so.6",
+    {
+      strerror: { parameters: ["i32"], result: "pointer" },
+    } as const,
+  );
+  const out = new Map<number, string>();
+  try {
+    for (let n = 1; n < 256; n++) {
+      const p = libc.symbols.strerror(n);
+      const text = p === null ? "" : new Deno.UnsafePointerView(p).getCString();
+      if (text !== "" && !text.startsWith("Unknown error")) out.set(n, text);
+    }
+  } finally {
+    libc.close();
+  }
+  return out;
+}
+
 /** The text of ffi/errno.ts (already in `deno fmt` style). */
-export function renderErrno(base: string, full: string, packageVersion: string): string {
-  const { entries, aliases } = parseErrnoHeaders(base, full);
+export function renderErrno(
+  base: string,
+  full: string,
+  packageVersion: string,
+  messages: ReadonlyMap<number, string> = new Map(),
+): string {
+  const parsed = parseErrnoHeaders(base, full);
+  const entries = parsed.entries.map((e) => ({
+    ...e,
+    message: messages.get(e.errno) ?? e.message,
+  }));
+  const aliases = parsed.aliases;
   const byName = new Map(entries.map((e) => [e.name, e]));
   const numbers = entries.map((e) => `  ${e.name}: ${e.errno},`);
   for (const a of aliases) {
@@ -66,7 +102,7 @@ export function renderErrno(base: string, full: string, packageVersion: string):
 
 /**
  * Error numbers of the lkl kernel (the generic ones, as on x86-64), with
- * the kernel's own messages. System calls return them negated.
+ * the C library's messages (strerror). System calls return them negated.
  *
  * @module
  */
@@ -114,6 +150,6 @@ if (import.meta.main) {
   const dir = join(src, "include", "uapi", "asm-generic");
   const base = await Deno.readTextFile(join(dir, "errno-base.h"));
   const full = await Deno.readTextFile(join(dir, "errno.h"));
-  await Deno.writeTextFile(OUTPUT, renderErrno(base, full, packageVersion));
+  await Deno.writeTextFile(OUTPUT, renderErrno(base, full, packageVersion, hostMessages()));
   console.error(`wrote ${OUTPUT} (${parseErrnoHeaders(base, full).entries.length} errno values)`);
 }

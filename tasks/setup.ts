@@ -42,6 +42,8 @@ export const TEST_PACKAGES: readonly string[] = [
   "socat",
   "netcat-openbsd",
   "iperf3",
+  "nftables", // nft: random packet loss when the host kernel has no netem
+  "slirp4netns", // the userspace TCP/IP reference of the network benchmarks
   "tmux",
   "zsh", // the completion scripts of lkl completions are checked in each shell
   "fish",

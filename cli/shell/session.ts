@@ -34,16 +34,9 @@ export class ShellError extends Error {
   }
 }
 
-// The glibc wording where the kernel's errno comments differ.
-const POSIX_MESSAGES: Record<string, string> = {
-  EOPNOTSUPP: "Operation not supported",
-  EBADMSG: "Bad message",
-  EUCLEAN: "Structure needs cleaning",
-};
-
 /** The strerror(3) text of an error ("No such file or directory"). */
 export function posixMessage(e: unknown): string {
-  if (e instanceof LklError) return POSIX_MESSAGES[e.code] ?? errnoMessage(e.errno);
+  if (e instanceof LklError) return errnoMessage(e.errno);
   if (e instanceof Deno.errors.NotFound) return "No such file or directory";
   if (e instanceof Deno.errors.PermissionDenied) return "Permission denied";
   if (e instanceof Deno.errors.AlreadyExists) return "File exists";

@@ -19,12 +19,13 @@ Deno.test("errno: aliases share the number of their target", () => {
   equal(errnoName(11), "EAGAIN");
 });
 
-Deno.test("errno: names and the kernel's messages, sign ignored", () => {
+Deno.test("errno: names and the C library's messages, sign ignored", () => {
   equal(errnoName(2), "ENOENT");
   equal(errnoName(-2), "ENOENT");
   equal(errnoMessage(2), "No such file or directory");
   equal(errnoMessage(-13), "Permission denied");
-  equal(errnoMessage(9), "Bad file number"); // the kernel's wording, not glibc's
+  equal(errnoMessage(9), "Bad file descriptor"); // glibc's wording, not the header's "Bad file number"
+  equal(errnoMessage(95), "Operation not supported");
 });
 
 Deno.test("errno: every number from 1 to 133 has a name, except the alias gaps", () => {

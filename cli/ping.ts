@@ -1,0 +1,378 @@
+// deno-lint-ignore-file explicit-module-boundary-types -- commander-extra-typings infers precise Option types
+/**
+ * `lkl ping` (and `lkl ping6`, in ping6.ts): ICMP echo from the kernel's
+ * own stack through a host TAP, printing what iputils `ping` prints: the
+ * header line, one line per reply, and the statistics (also on Ctrl-C).
+ * Exit status as iputils: 0 when replies came, 1 when none did (or fewer
+ * than -c before a -w deadline), 2 on an error.
+ *
+ * Round-trip times are measured as iputils does: the send time travels
+ * in the first 16 payload bytes (so -s below 16 prints no times), and the
+ * receive time is the kernel's timestamp of the reply's arrival
+ * (SO_TIMESTAMPNS), both on the kernel's CLOCK_REALTIME.
+ *
+ * @module
+ */
+
+import { Command, Option } from "@commander-js/extra-typings";
+import {
+  type EchoReply,
+  errnoMessage,
+  isLinkLocal,
+  LklError,
+  parseIp,
+  type PingSocket,
+} from "../mod.ts";
+import { attachTap, networkErrorText } from "./network.ts";
+import {
+  addrOption,
+  cmdlineOption,
+  gwOption,
+  memoryOption,
+  naturalNumber,
+  offloadOption,
+  positiveInteger,
+  positiveSeconds,
+  tapOption,
+  verboseOption,
+} from "./options.ts";
+import { ExitError, ExitStatus } from "./report.ts";
+
+/** Exit status of ping: replies came, none came, or an error. */
+export const PING_EXIT = { REPLIES: 0, NO_REPLY: 1, ERROR: 2 } as const;
+
+/** What ping counts while it runs. */
+export interface PingStats {
+  transmitted: number;
+  received: number;
+  duplicates: number;
+  errors: number;
+  /** Round-trip times of the replies, in microseconds (empty without timing). */
+  rttsUs: number[];
+}
+
+/** The payload bytes before which no time fits (struct timeval is 16 bytes). */
+const TIMEVAL_SIZE = 16;
+/** Time to wait for a reply after the last request when none came (iputils' -W default). */
+const DEFAULT_LINGER_S = 10;
+const MAX_SIZE = { 4: 65_507, 6: 65_527 } as const;
+
+/** iputils' per-reply time: 3 decimals below 1 ms, 2 below 10, 1 below 100, then none. */
+export function formatReplyTime(us: number): string {
+  if (us >= 100_000 - 50) return `${Math.floor((us + 500) / 1000)}`;
+  if (us >= 10_000 - 5) return (Math.floor((us + 50) / 100) / 10).toFixed(1);
+  if (us >= 1000) return (Math.floor((us + 5) / 10) / 100).toFixed(2);
+  return (us / 1000).toFixed(3);
+}
+
+/** iputils' %g: up to six significant digits, no trailing zeros. */
+function formatG(x: number): string {
+  return String(Number(x.toPrecision(6)));
+}
+
+/** Microseconds as "ms.µµµ", as in the rtt line. */
+function msDotUs(us: number): string {
+  const whole = Math.floor(us);
+  return `${Math.floor(whole / 1000)}.${String(whole % 1000).padStart(3, "0")}`;
+}
+
+/** The statistics block printed at the end (without the leading blank line). */
+export function formatSummary(dest: string, stats: PingStats, elapsedMs: number): string {
+  const lines = [`--- ${dest} ping statistics ---`];
+  let line = `${stats.transmitted} packets transmitted, ${stats.received} received`;
+  if (stats.duplicates) line += `, +${stats.duplicates} duplicates`;
+  if (stats.errors) line += `, +${stats.errors} errors`;
+  if (stats.transmitted > 0) {
+    const loss = ((stats.transmitted - stats.received) * 100) / stats.transmitted;
+    line += `, ${formatG(loss)}% packet loss`;
+  }
+  line += `, time ${Math.round(elapsedMs)}ms`;
+  lines.push(line);
+  const rtts = stats.rttsUs;
+  if (rtts.length > 0) {
+    // Integer microseconds, as iputils computes them.
+    const n = rtts.length;
+    const sum = rtts.reduce((a, b) => a + b, 0);
+    const sum2 = rtts.reduce((a, b) => a + b * b, 0);
+    const avg = sum / n;
+    const mdev = Math.sqrt(Math.max(0, sum2 / n - avg * avg));
+    lines.push(
+      `rtt min/avg/max/mdev = ${msDotUs(Math.min(...rtts))}/${msDotUs(avg)}/${
+        msDotUs(Math.max(...rtts))
+      }/${msDotUs(mdev)} ms`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** iputils' exit status: 1 without replies, or with fewer than `count` by a deadline. */
+export function pingExitStatus(stats: PingStats, count?: number, deadline?: number): number {
+  if (stats.received === 0) return PING_EXIT.NO_REPLY;
+  if (deadline !== undefined && count !== undefined && stats.received < count) {
+    return PING_EXIT.NO_REPLY;
+  }
+  return PING_EXIT.REPLIES;
+}
+
+/** The options of ping and ping6. */
+export interface PingOptions {
+  tap: string;
+  addr?: string;
+  gw?: string;
+  offload: boolean;
+  memory: number;
+  verbose?: true;
+  cmdline?: string;
+  count?: number;
+  interval: number;
+  size: number;
+  timeout?: number;
+  deadline?: number;
+  quiet?: true;
+}
+
+const encoder = new TextEncoder();
+
+function out(line: string): void {
+  Deno.stdout.writeSync(encoder.encode(line + "\n"));
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The payload of request `seq`: the kernel's send time, then bytes 16, 17, ... (mod 256). */
+function payloadFor(size: number, sentMs: number): Uint8Array {
+  const p = new Uint8Array(size);
+  for (let i = TIMEVAL_SIZE; i < size; i++) p[i] = i & 0xff;
+  if (size >= TIMEVAL_SIZE) {
+    const v = new DataView(p.buffer);
+    const sec = Math.floor(sentMs / 1000);
+    v.setBigInt64(0, BigInt(sec), true);
+    v.setBigInt64(8, BigInt(Math.round((sentMs - sec * 1000) * 1000)), true);
+  }
+  return p;
+}
+
+function sentTimeOf(payload: Uint8Array): number {
+  const v = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  return Number(v.getBigInt64(0, true)) * 1000 + Number(v.getBigInt64(8, true)) / 1000;
+}
+
+/** Runs ping to `dest` and returns the exit status (errors throw ExitError 2). */
+export async function runPing(dest: string, options: PingOptions, family?: 4 | 6): Promise<number> {
+  let target;
+  try {
+    target = parseIp(dest);
+  } catch (e) {
+    throw new ExitError(PING_EXIT.ERROR, `ping: ${networkErrorText(e)}`);
+  }
+  if (family !== undefined && target.family !== family) {
+    throw new ExitError(PING_EXIT.ERROR, `ping: ${dest} is not an IPv${family} address`);
+  }
+  const v = target.family;
+  if (options.size > MAX_SIZE[v]) {
+    throw new ExitError(PING_EXIT.ERROR, `ping: -s ${options.size}: at most ${MAX_SIZE[v]} bytes`);
+  }
+  if (v === 4 && !options.addr) {
+    throw new ExitError(
+      PING_EXIT.ERROR,
+      "ping: IPv4 needs --addr ADDR/PREFIX (the interface has no IPv4 address otherwise)",
+    );
+  }
+  if (options.addr && parseIp(options.addr.split("/")[0]).family !== v) {
+    throw new ExitError(
+      PING_EXIT.ERROR,
+      `ping: --addr ${options.addr} is not IPv${v} like ${dest}`,
+    );
+  }
+
+  const { kernel, iface } = await attachTap(options, PING_EXIT.ERROR);
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onSigint);
+  let socket: PingSocket | undefined;
+  try {
+    let destText = dest;
+    try {
+      if (v === 6 && !options.addr) await iface.linkLocal();
+      if (isLinkLocal(target) && target.zone === undefined) destText = `${dest}%${iface.name}`;
+      // What iputils does first: a UDP connect finds the route and the source address.
+      using probe = kernel.net.listenDatagram({ hostname: v === 4 ? "0.0.0.0" : "::" });
+      await probe.connect({ hostname: destText, port: 1025 });
+      const source = probe.addr.hostname.replace(/%.*$/, "");
+      const data = v === 4
+        ? `${options.size}(${options.size + 28}) bytes of data.`
+        : `${options.size} data bytes`;
+      out(
+        v === 4
+          ? `PING ${dest} (${dest}) from ${source} ${iface.name}: ${data}`
+          : `PING ${dest}(${dest}) from ${source} ${iface.name}: ${data}`,
+      );
+      socket = kernel.net.openPing({ family: v, source: options.addr ? source : undefined });
+    } catch (e) {
+      const text = e instanceof LklError && e.syscall === "connect"
+        ? `connect: ${errnoMessage(e.errno)}`
+        : networkErrorText(e);
+      throw new ExitError(PING_EXIT.ERROR, `ping: ${text}`, { cause: e });
+    }
+
+    const stats: PingStats = { transmitted: 0, received: 0, duplicates: 0, errors: 0, rttsUs: [] };
+    const seen = new Set<number>();
+    const timing = options.size >= TIMEVAL_SIZE;
+    let maxRttUs = 0;
+    const start = performance.now();
+    const deadlineTimer = options.deadline === undefined
+      ? undefined
+      : setTimeout(() => stop.abort(), options.deadline * 1000);
+    const sock = socket;
+
+    const onReply = (reply: EchoReply) => {
+      let timeText = "";
+      const dup = seen.has(reply.seq);
+      if (dup) {
+        stats.duplicates++;
+      } else {
+        seen.add(reply.seq);
+        stats.received++;
+      }
+      if (timing && reply.payload.length >= TIMEVAL_SIZE) {
+        const received = reply.receivedMs ?? sock.now();
+        const us = Math.max(0, Math.round((received - sentTimeOf(reply.payload)) * 1000));
+        if (!dup) {
+          stats.rttsUs.push(us);
+          maxRttUs = Math.max(maxRttUs, us);
+        }
+        timeText = ` time=${formatReplyTime(us)} ms`;
+      }
+      if (!options.quiet) {
+        const ttl = reply.ttl === null ? "" : ` ttl=${reply.ttl}`;
+        out(
+          `${reply.bytes} bytes from ${reply.from}: icmp_seq=${reply.seq}${ttl}${timeText}${
+            dup ? " (DUP!)" : ""
+          }`,
+        );
+      }
+      if (options.count !== undefined && stats.received >= options.count) stop.abort();
+    };
+
+    const receiving = (async () => {
+      while (!stop.signal.aborted) {
+        try {
+          onReply(await sock.receive(stop.signal));
+        } catch (e) {
+          if (stop.signal.aborted) return;
+          throw e;
+        }
+      }
+    })();
+    receiving.catch(() => stop.abort());
+
+    const sending = (async () => {
+      for (let seq = 1; !stop.signal.aborted; seq++) {
+        const sentMs = timing ? sock.now() : 0;
+        try {
+          await sock.send(destText, seq & 0xffff, payloadFor(options.size, sentMs));
+        } catch (e) {
+          stats.errors++;
+          const why = e instanceof LklError ? errnoMessage(e.errno) : networkErrorText(e);
+          console.error(`ping: sendmsg: ${why}`);
+        }
+        stats.transmitted++;
+        if (options.count !== undefined && stats.transmitted >= options.count) break;
+        await sleep(options.interval * 1000, stop.signal);
+      }
+      if (stop.signal.aborted || options.deadline !== undefined) return;
+      // iputils: after the last request, wait 2 x the slowest reply (at least
+      // the interval) when replies came, else -W seconds.
+      const lingerMs = stats.received > 0
+        ? Math.max((2 * maxRttUs) / 1000, options.interval * 1000)
+        : (options.timeout ?? DEFAULT_LINGER_S) * 1000;
+      await sleep(lingerMs, stop.signal);
+      stop.abort();
+    })();
+
+    await sending;
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      else stop.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    clearTimeout(deadlineTimer);
+    await receiving.catch((e) => {
+      throw new ExitError(PING_EXIT.ERROR, `ping: ${networkErrorText(e)}`, { cause: e });
+    });
+    const elapsed = performance.now() - start;
+    out("");
+    out(formatSummary(dest, stats, elapsed));
+    return pingExitStatus(stats, options.count, options.deadline);
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
+    socket?.close();
+    await kernel.halt();
+  }
+}
+
+/** The options and arguments ping and ping6 share. */
+export function pingOptions(command: Command) {
+  return command
+    .argument("<DEST>", "address to ping (IPv6 link-local ones are on the TAP's link)")
+    .addOption(tapOption())
+    .addOption(addrOption("the kernel interface's address (default for IPv6: its link-local one)"))
+    .addOption(gwOption())
+    .addOption(offloadOption())
+    .addOption(
+      new Option("-c, --count <N>", "stop after N replies (or N requests and the wait)")
+        .argParser(positiveInteger),
+    )
+    .addOption(
+      new Option("-i, --interval <SEC>", "seconds between requests").argParser(positiveSeconds)
+        .default(1),
+    )
+    .addOption(
+      new Option("-s, --size <BYTES>", "payload bytes per request").argParser(naturalNumber)
+        .default(56),
+    )
+    .addOption(
+      new Option(
+        "-W, --timeout <SEC>",
+        `seconds to wait for a reply after the last request when none came (default ${DEFAULT_LINGER_S})`,
+      ).argParser(positiveSeconds),
+    )
+    .addOption(
+      new Option("-w, --deadline <SEC>", "stop after this many seconds, whatever happens")
+        .argParser(positiveSeconds),
+    )
+    .addOption(new Option("-q, --quiet", "print only the header and the statistics"))
+    .addOption(memoryOption())
+    .addOption(cmdlineOption())
+    .addOption(verboseOption());
+}
+
+/** The `ping` subcommand: IPv4 or IPv6 by the address (or -4 / -6). */
+export function pingCommand() {
+  const command = pingOptions(
+    new Command("ping")
+      .description(
+        "send ICMP echo requests from the kernel's stack through a host TAP, like iputils ping\n" +
+          "exit status: 0 replies came, 1 none came, 2 error",
+      ),
+  )
+    .addOption(new Option("-4", "IPv4 only").conflicts("6"))
+    .addOption(new Option("-6", "IPv6 only"));
+  return command.action(async (dest, options) => {
+    const opts = options as unknown as PingOptions & { 4?: true; 6?: true };
+    const family = opts[4] ? 4 : opts[6] ? 6 : undefined;
+    const status = await runPing(dest, opts, family);
+    if (status !== 0) throw new ExitStatus(status);
+  });
+}
