@@ -39,6 +39,7 @@ export {
   type CopyProgress,
   type CopyStats,
   copyTree,
+  prepareCopyWorker,
 } from "./lib/copy.ts";
 export { type CPath, type System } from "./lib/system.ts";
 export {

@@ -18,6 +18,7 @@ import {
   Kernel,
   LklError,
   type Mount,
+  prepareCopyWorker,
 } from "../mod.ts";
 import { EXIT, ExitError } from "./report.ts";
 
@@ -204,6 +205,8 @@ export interface CopyPlan {
 /** Boots, attaches, mounts, copies every source, prints the summary, unmounts and halts. */
 export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
   const { options } = plan;
+  // The thread that reads the source loads while the kernel boots.
+  using _worker = prepareCopyWorker();
   const kernel = await Kernel.boot({
     memoryMiB: options.memory,
     quiet: !options.verbose,

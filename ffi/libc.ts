@@ -64,6 +64,8 @@ export const libcSymbols = {
   },
   /** int ftruncate64(int fd, off64_t length) */
   ftruncate64: { parameters: ["i32", "i64"], result: "i32" },
+  /** int posix_fadvise(int fd, off_t offset, off_t len, int advice): 0 or an errno */
+  posix_fadvise: { parameters: ["i32", "i64", "i64", "i32"], result: "i32" },
   /** int fsync(int fd) */
   fsync: { parameters: ["i32"], result: "i32" },
   /** int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf) */
@@ -110,6 +112,10 @@ export const libcSymbols = {
   renameat2: { parameters: ["i32", "buffer", "i32", "buffer", "u32"], result: "i32" },
   /** int fchmod(int fd, mode_t mode) */
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  /** int fchown(int fd, uid_t uid, gid_t gid) */
+  fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
+  /** int futimens(int fd, const struct timespec times[2]) */
+  futimens: { parameters: ["i32", "buffer"], result: "i32" },
   /** int fchmodat(int dirfd, const char *path, mode_t mode, int flags) */
   fchmodat: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
   /** int fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags) */

@@ -75,6 +75,40 @@ export const symbols = {
     result: "i64",
     nonblocking: true,
   },
+  // The same function with some arguments declared "buffer": Deno passes
+  // a typed array's address itself, with no pointer object or bigint to
+  // make. For the file calls of hot loops (lib/system.ts); a buffer
+  // argument may also be null.
+  /** lkl_syscall, a2 a buffer: openat, pread64, pwrite64, getdents64, mkdirat, fchownat... */
+  lkl_syscall_b2: {
+    name: "lkl_syscall",
+    parameters: ["i64", "i64", "buffer", "i64", "i64", "i64", "i64"],
+    result: "i64",
+  },
+  /** lkl_syscall, a2 and a3 buffers: openat2, readlinkat, utimensat. */
+  lkl_syscall_b2b3: {
+    name: "lkl_syscall",
+    parameters: ["i64", "i64", "buffer", "buffer", "i64", "i64", "i64"],
+    result: "i64",
+  },
+  /** lkl_syscall, a2 and a4 buffers: linkat, renameat2. */
+  lkl_syscall_b2b4: {
+    name: "lkl_syscall",
+    parameters: ["i64", "i64", "buffer", "i64", "buffer", "i64", "i64"],
+    result: "i64",
+  },
+  /** lkl_syscall, a2 and a5 buffers: statx. */
+  lkl_syscall_b2b5: {
+    name: "lkl_syscall",
+    parameters: ["i64", "i64", "buffer", "i64", "i64", "buffer", "i64"],
+    result: "i64",
+  },
+  /** lkl_syscall, a1 and a3 buffers: symlinkat. */
+  lkl_syscall_b1b3: {
+    name: "lkl_syscall",
+    parameters: ["i64", "buffer", "i64", "buffer", "i64", "i64", "i64"],
+    result: "i64",
+  },
   /** int lkl_disk_add(const char *path, uint32_t flags): device id >= 1 */
   lkl_disk_add: {
     parameters: [

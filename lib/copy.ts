@@ -7,13 +7,26 @@
  * @module
  */
 
-import { O, S } from "../ffi/constants.ts";
+import { AT, O, S, STATX } from "../ffi/constants.ts";
+import { CStringScratch } from "../ffi/cstring.ts";
 import { ERRNO } from "../ffi/errno.ts";
-import type { Statx } from "../ffi/structs.ts";
-import { Directory } from "./directory.ts";
+import { type Statx, STATX_SIZE } from "../ffi/structs.ts";
+import {
+  DATA_BYTES,
+  decodeError,
+  ENTRY,
+  ENTRY_ALL_DATA,
+  isCannotStore,
+  REC,
+  type Ring,
+  SourceStream,
+  XATTR_NAME,
+} from "./copy_stream.ts";
+export { prepareCopyWorker } from "./copy_stream.ts";
+import type { Directory } from "./directory.ts";
 import { LklError } from "./errors.ts";
-import type { FileHandle } from "./file.ts";
-import { makedev, nanoseconds } from "./file_info.ts";
+import { makedev } from "./file_info.ts";
+import type { System } from "./system.ts";
 import { type FileTree, pathComponents } from "./tree.ts";
 
 /** One end of a copy: a tree and a path in it ("" or "." is its root). */
@@ -52,6 +65,11 @@ export interface CopyOptions {
   overwrite?: boolean;
   /** Called after each entry and each chunk of file data. */
   onProgress?: (progress: CopyProgress) => void;
+  /**
+   * Read the source on a second thread (a Worker) while this one writes
+   * the destination, when the two are different systems (default true).
+   */
+  worker?: boolean;
 }
 
 /** What a copy did. */
@@ -74,12 +92,9 @@ export interface CopyStats {
   skipped: string[];
 }
 
-const CHUNK = 4 << 20;
 /** Errors that mean "this file system (or this user) cannot store that", not "the copy failed". */
-const CANNOT_STORE = new Set<number>([ERRNO.EPERM, ERRNO.EOPNOTSUPP, ERRNO.ENOSYS]);
-
-function isCannotStore(e: unknown): e is LklError {
-  return e instanceof LklError && CANNOT_STORE.has(e.errno);
+function tolerable(e: unknown): e is LklError {
+  return isCannotStore(e);
 }
 
 function join(dir: string, name: string): string {
@@ -92,6 +107,9 @@ function join(dir: string, name: string): string {
  * receives the source directory's contents. Keeps contents and holes,
  * modes, owners, atime and mtime to the nanosecond, symlinks as symlinks,
  * hard links as links, and xattrs when asked.
+ *
+ * Between the host and an image, the source is read on a second thread
+ * (a Worker) while this one writes the destination.
  *
  * ```ts
  * import { copyTree, FileTree, Kernel } from "../mod.ts";
@@ -117,13 +135,47 @@ interface Place {
   path: string; // in its tree, for messages and hard links
 }
 
+/** What #attributes sets: the source entry's. */
+interface Attributes {
+  mode: number;
+  uid: number;
+  gid: number;
+  /** atime and mtime as two struct timespec. */
+  times: Uint8Array;
+  xattrs: Xattr[] | null;
+}
+
+/** A destination directory being filled: its attributes are set once its entries are in. */
+interface Frame extends Attributes {
+  dir: Directory;
+  path: string;
+}
+
+type Xattr = [name: string, value: Uint8Array];
+
+const EMPTY = new Uint8Array(1); // "" for AT_EMPTY_PATH
+const decoder = new TextDecoder();
+/** How often the copy lets the event loop run (progress display, timers), in ms. */
+const YIELD_MS = 100;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 class Copy {
   readonly #from: CopyEnd;
   readonly #to: CopyEnd;
+  readonly #sys: System;
   readonly #options: CopyOptions;
   readonly #links = new Map<string, string>(); // dev:ino -> destination path
   readonly #skippedKinds = new Set<string>();
-  readonly #buffers = [new Uint8Array(CHUNK), new Uint8Array(CHUNK)];
+  readonly #statx = new Uint8Array(STATX_SIZE);
+  readonly #st = new DataView(this.#statx.buffer);
+  readonly #names = new Uint8Array(4096);
+  readonly #root = new CStringScratch();
+  readonly #other = new CStringScratch();
+  #ring!: Ring;
+  #stream!: SourceStream;
   readonly stats: CopyStats = {
     entries: 0,
     bytes: 0,
@@ -138,6 +190,7 @@ class Copy {
   constructor(from: CopyEnd, to: CopyEnd, options: CopyOptions) {
     this.#from = from;
     this.#to = to;
+    this.#sys = to.tree.system;
     this.#options = options;
   }
 
@@ -154,17 +207,49 @@ class Copy {
       if (e instanceof LklError) throw new LklError(e.errno, "lstat", { path: srcPath, cause: e });
       throw e;
     }
-    const dst = this.#to.tree.parent(this.#to.path);
+    let dst: ReturnType<FileTree["parent"]> | undefined;
+    let opened: Directory | undefined;
+    let stream: SourceStream | undefined;
+    let failure: { error: unknown } | undefined;
     try {
-      await this.#node(
-        { dir: src.dir, name: src.name, path: pathComponents(this.#from.path).join("/") },
-        st,
-        { dir: dst.dir, name: dst.name, path: pathComponents(this.#to.path).join("/") },
+      dst = this.#to.tree.parent(this.#to.path);
+      const path = pathComponents(this.#from.path).join("/");
+      // A directory given as the tree's root (or "..."): open it to list it.
+      let dir = src.dir;
+      if (src.name === "" && (st.mode & S.IFMT) === S.IFDIR) {
+        dir = opened = this.#from.tree.openDirectory(path);
+      }
+      const worker = this.#options.worker !== false &&
+        this.#from.tree.system.name !== this.#sys.name;
+      stream = this.#stream = await SourceStream.open(
+        this.#from.tree.system,
+        dir,
+        { fd: dir.fd, pathOnly: dir !== opened, dirPath: dir.path, name: src.name, path },
+        {
+          xattrs: this.#options.xattrs === true,
+          dropCache: this.#from.tree.system.name === "lkl",
+        },
+        worker,
       );
-    } finally {
-      if (src.owned) src.dir.close();
-      if (dst.owned) dst.dir.close();
+      this.#ring = stream.ring;
+      await this.#consume({
+        dir: dst.dir,
+        name: dst.name,
+        path: pathComponents(this.#to.path).join("/"),
+      });
+    } catch (e) {
+      failure = { error: e };
     }
+    // The walker first: it may still use the fds closed after it.
+    try {
+      await stream?.close();
+    } catch (e) {
+      failure ??= { error: e };
+    }
+    opened?.close();
+    if (src.owned) src.dir.close();
+    if (dst?.owned) dst.dir.close();
+    if (failure) throw failure.error;
     return this.stats;
   }
 
@@ -177,14 +262,106 @@ class Copy {
     this.#skippedKinds.add(kind);
   }
 
-  async #node(src: Place, st: Statx, dst: Place): Promise<void> {
-    const type = st.mode & S.IFMT;
-    if (type === S.IFDIR) return await this.#directory(src, st, dst);
-    if (type === S.IFREG) await this.#file(src, st, dst);
-    else if (type === S.IFLNK) this.#symlink(src, st, dst);
-    else this.#special(st, dst);
-    this.stats.entries++;
-    this.#progress(dst.path);
+  /** The next record's offset in the ring, waiting for it when need be. */
+  #next(): number | Promise<number> {
+    const at = this.#stream.next();
+    return at >= 0 ? at : this.#stream.wait();
+  }
+
+  /** The name of the ENTRY at `at`, as text. */
+  #name(at: number): string {
+    const n = this.#ring.view.getUint32(at + ENTRY.NAME_LEN, true);
+    const bytes = this.#ring.bytes.subarray(at + ENTRY.NAME, at + ENTRY.NAME + n);
+    // TextDecoder does not read shared memory.
+    if (n > this.#names.length) return decoder.decode(bytes.slice());
+    this.#names.set(bytes);
+    return decoder.decode(this.#names.subarray(0, n));
+  }
+
+  /** Acts on every record, in order, until END. */
+  async #consume(root: Place): Promise<void> {
+    const ring = this.#ring;
+    const v = ring.view;
+    const stack: Frame[] = [];
+    let xattrs: Xattr[] | null = null;
+    let lastYield = performance.now();
+    let count = 0;
+    try {
+      for (;;) {
+        if ((++count & 255) === 0 && performance.now() - lastYield > YIELD_MS) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+        }
+        let at = this.#next();
+        if (typeof at !== "number") at = await at;
+        const type = v.getUint32(at, true);
+        const length = v.getUint32(at + 4, true);
+        if (type === REC.ENTRY) {
+          const name = stack.length === 0 ? root.name : this.#name(at);
+          const top = stack[stack.length - 1];
+          const place = top ? { dir: top.dir, name, path: join(top.path, name) } : root;
+          // The name as a C string: in the record itself, but for the root.
+          const cname = top
+            ? ring.bytes.subarray(
+              at + ENTRY.NAME,
+              at + ENTRY.NAME + v.getUint32(at + ENTRY.NAME_LEN, true) + 1,
+            )
+            : this.#root.encode(root.name);
+          const mode = v.getUint32(at + ENTRY.MODE, true);
+          const kind = mode & S.IFMT;
+          const pending = xattrs;
+          xattrs = null;
+          if (kind === S.IFDIR) {
+            stack.push(this.#enter(at, place, pending));
+            ring.release(length);
+            continue;
+          }
+          if (kind === S.IFREG) {
+            await this.#file(at, place, cname, pending); // releases the record
+          } else {
+            if (kind === S.IFLNK) this.#symlink(at, place, pending);
+            else this.#special(at, place);
+            ring.release(length);
+          }
+          this.stats.entries++;
+          this.#progress(place.path);
+          continue;
+        } else if (type === REC.DIR_END) {
+          const frame = stack.pop()!;
+          try {
+            this.#attributes({ dir: frame.dir, name: "", path: frame.path }, frame.dir.fd, frame);
+          } finally {
+            frame.dir.close();
+          }
+          this.stats.directories++;
+          this.stats.entries++;
+          this.#progress(frame.path);
+        } else if (type === REC.XATTR) {
+          (xattrs ??= []).push(this.#xattr(at));
+        } else if (type === REC.ERROR) {
+          throw decodeError(ring, at);
+        } else if (type === REC.END) {
+          ring.release(length);
+          this.#stream.ended();
+          return;
+        } else {
+          throw new Error(`copy: unexpected record ${type} in the source stream`);
+        }
+        ring.release(length);
+      }
+    } finally {
+      for (const frame of stack) frame.dir.close();
+    }
+  }
+
+  #xattr(at: number): Xattr {
+    const v = this.#ring.view;
+    const nameLen = v.getUint32(at + 8, true);
+    const valueLen = v.getUint32(at + 12, true);
+    const start = at + XATTR_NAME;
+    const name = decoder.decode(this.#ring.bytes.slice(start, start + nameLen));
+    const value = this.#ring.bytes.slice(start + nameLen + 1, start + nameLen + 1 + valueLen);
+    return [name, value];
   }
 
   /** Makes room for a new entry `dst`: EEXIST unless overwriting a non-directory. */
@@ -196,7 +373,9 @@ class Copy {
     }
   }
 
-  async #directory(src: Place, st: Statx, dst: Place): Promise<void> {
+  /** A directory's ENTRY: makes it (0700 while filling it) and opens it. */
+  #enter(at: number, dst: Place, xattrs: Xattr[] | null): Frame {
+    const v = this.#ring.view;
     if (dst.name !== "") {
       // 0700 while filling it: a read-only source directory stays writable until done.
       const made = dst.dir.mkdir(dst.name, 0o700, true);
@@ -207,46 +386,42 @@ class Copy {
         });
       }
     }
-    const from = src.name === ""
-      ? this.#from.tree.openDirectory(src.path)
-      : src.dir.openDir(src.name);
-    try {
-      const to = dst.name === ""
-        ? this.#to.tree.openDirectory(dst.path)
-        : dst.dir.openDir(dst.name);
-      try {
-        for (const entry of from.list()) {
-          const child = from.lstatx(entry.name);
-          await this.#node(
-            { dir: from, name: entry.name, path: join(src.path, entry.name) },
-            child,
-            { dir: to, name: entry.name, path: join(dst.path, entry.name) },
-          );
-        }
-        this.#attributes(src, st, { dir: to, name: "", path: dst.path });
-      } finally {
-        to.close();
-      }
-    } finally {
-      from.close();
-    }
-    this.stats.directories++;
-    this.stats.entries++;
-    this.#progress(dst.path);
+    const dir = dst.name === "" ? this.#to.tree.openDirectory(dst.path) : dst.dir.openDir(dst.name);
+    return {
+      dir,
+      path: dst.path,
+      mode: v.getUint32(at + ENTRY.MODE, true),
+      uid: v.getUint32(at + ENTRY.UID, true),
+      gid: v.getUint32(at + ENTRY.GID, true),
+      times: this.#ring.bytes.slice(at + ENTRY.TIMES, at + ENTRY.TIMES + 32),
+      xattrs,
+    };
   }
 
-  async #file(src: Place, st: Statx, dst: Place): Promise<void> {
-    if (st.nlink > 1) {
-      const key = `${st.devMajor}:${st.devMinor}:${st.ino}`;
+  /**
+   * A regular file's ENTRY at `at` (released here: DATA records may
+   * follow, and the ring frees records in order).
+   */
+  async #file(at: number, dst: Place, cname: Uint8Array, xattrs: Xattr[] | null): Promise<void> {
+    const ring = this.#ring;
+    const v = ring.view;
+    const length = v.getUint32(at + 4, true);
+    const all = (v.getUint32(at + ENTRY.FLAGS, true) & ENTRY_ALL_DATA) !== 0;
+    if (v.getUint32(at + ENTRY.NLINK, true) > 1) {
+      const key = `${v.getUint32(at + ENTRY.DEV_MAJOR, true)}:${
+        v.getUint32(at + ENTRY.DEV_MINOR, true)
+      }:${v.getBigUint64(at + ENTRY.INO, true)}`;
       const first = this.#links.get(key);
       if (first !== undefined) {
         this.#replace(dst);
         try {
           await this.#to.tree.link(first, dst.path);
           this.stats.hardLinks++;
+          ring.release(length);
+          if (!all) await this.#skipData();
           return;
         } catch (e) {
-          if (!isCannotStore(e) && !(e instanceof LklError && e.errno === ERRNO.EMLINK)) throw e;
+          if (!tolerable(e) && !(e instanceof LklError && e.errno === ERRNO.EMLINK)) throw e;
           this.#skip("hard links", dst.path, `hard link to ${first} stored as a copy (${e.code})`);
         }
       } else {
@@ -254,148 +429,215 @@ class Copy {
       }
     }
     this.#replace(dst);
-    using input = src.dir.openFile(src.name, O.RDONLY);
-    using output = dst.dir.openFile(dst.name, O.WRONLY | O.CREAT | O.EXCL, 0o600);
-    await this.#data(input, output, st.size, st.blocks, dst.path);
-    this.#attributes(src, st, dst, output);
+    const sys = this.#sys;
+    const mode = v.getUint32(at + ENTRY.MODE, true);
+    // Made with its permissions (less the umask); statx says what it got.
+    const fd = sys.openat(
+      dst.dir.fd,
+      cname,
+      O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.CLOEXEC,
+      mode & 0o777,
+    );
+    if (fd < 0) throw new LklError(-fd, "openat", { path: dst.path });
+    let released = false;
+    try {
+      if (all) {
+        const dataLen = v.getUint32(at + ENTRY.DATA_LEN, true);
+        const dataAt = at + ENTRY.NAME + v.getUint32(at + ENTRY.NAME_LEN, true) + 1;
+        if (dataLen > 0) this.#write(fd, dataAt, dataLen, 0, dst.path);
+        // The ENTRY is still in the ring: its fields are read there.
+        this.#attributes(dst, fd, this.#fields(at, xattrs));
+      } else {
+        const fields = this.#fields(at, xattrs);
+        fields.times = fields.times.slice();
+        ring.release(length);
+        released = true;
+        await this.#data(fd, dst.path);
+        this.#attributes(dst, fd, fields);
+      }
+    } catch (e) {
+      sys.close(fd);
+      throw e;
+    }
+    if (!released) ring.release(length);
+    const rc = sys.close(fd);
+    // The kernel reports a write-back failure at close (EIO, ENOSPC...).
+    if (rc < 0) throw new LklError(-rc, "close", { path: dst.path });
     this.stats.files++;
   }
 
-  /** Copies the data extents of `input`; holes stay holes (the size is set at the end). */
-  async #data(
-    input: FileHandle,
-    output: FileHandle,
-    size: number,
-    blocks: number,
-    path: string,
-  ): Promise<void> {
-    if (size === 0) return;
-    // Allocated blocks covering the size: no holes to look for (saves two
-    // lseeks a file; a file system that counts otherwise just gets zeros
-    // written where it had holes).
-    const ranges = blocks * 512 >= size ? [{ start: 0, end: size }] : input.dataRanges(size);
-    // Start the side that runs off the JS thread (the kernel) first, so
-    // that both work at once.
-    const readFirst = this.#from.tree.system.name === "lkl";
-    let turn = 0;
-    let pending: { buf: Uint8Array; offset: number } | undefined;
-    const write = async (chunk: { buf: Uint8Array; offset: number }) => {
-      await output.pwrite(chunk.buf, chunk.offset);
-      this.stats.bytes += chunk.buf.byteLength;
-      this.#progress(path);
-    };
-    for (const range of ranges) {
-      for (let offset = range.start; offset < range.end;) {
-        const buf = this.#buffers[turn];
-        turn ^= 1;
-        const want = buf.subarray(0, Math.min(CHUNK, range.end - offset));
-        let n: number;
-        if (pending) {
-          const p = pending;
-          if (readFirst) {
-            const read = input.pread(want, offset);
-            await write(p);
-            n = await read;
-          } else {
-            const written = write(p);
-            n = await input.pread(want, offset);
-            await written;
-          }
-        } else {
-          n = await input.pread(want, offset);
-        }
-        if (n === 0) break; // the file shrank while we copied it
-        pending = { buf: want.subarray(0, n), offset };
-        offset += n;
-      }
+  /** Writes `length` bytes of the ring at `at` to `fd` at `offset`, over short writes. */
+  #write(fd: number, at: number, length: number, offset: number, path: string): void {
+    const bytes = this.#ring.bytes;
+    for (let done = 0; done < length;) {
+      const n = this.#sys.pwrite(fd, bytes.subarray(at + done, at + length), offset + done);
+      if (n < 0) throw new LklError(-n, "pwrite64", { path });
+      if (n === 0) throw new LklError(ERRNO.EIO, "pwrite64", { path, detail: "wrote 0 bytes" });
+      done += n;
     }
-    if (pending) await write(pending);
-    const last = ranges.length === 0 ? 0 : ranges[ranges.length - 1].end;
-    if (last < size) await output.truncate(size);
+    this.stats.bytes += length;
+    this.#progress(path);
   }
 
-  #symlink(src: Place, st: Statx, dst: Place): void {
-    const target = src.dir.readLink(src.name);
+  /** The DATA records of a file, to FILE_END; holes stay holes (the size is set at the end). */
+  async #data(fd: number, path: string): Promise<void> {
+    const ring = this.#ring;
+    const v = ring.view;
+    for (;;) {
+      let at = this.#next();
+      if (typeof at !== "number") at = await at;
+      const type = v.getUint32(at, true);
+      const length = v.getUint32(at + 4, true);
+      if (type === REC.DATA) {
+        this.#write(
+          fd,
+          at + DATA_BYTES,
+          v.getUint32(at + 16, true),
+          v.getFloat64(at + 8, true),
+          path,
+        );
+        ring.release(length);
+        continue;
+      }
+      if (type === REC.ERROR) throw decodeError(ring, at);
+      if (type !== REC.FILE_END) throw new Error(`copy: unexpected record ${type} in file data`);
+      const truncate = v.getFloat64(at + 8, true);
+      ring.release(length);
+      if (truncate >= 0) {
+        const rc = this.#sys.ftruncate(fd, truncate);
+        if (rc < 0) throw new LklError(-rc, "ftruncate", { path });
+      }
+      return;
+    }
+  }
+
+  /** Passes over the data records of a file (a hard link that was linked). */
+  async #skipData(): Promise<void> {
+    const ring = this.#ring;
+    for (;;) {
+      let at = this.#next();
+      if (typeof at !== "number") at = await at;
+      const type = ring.view.getUint32(at, true);
+      if (type === REC.ERROR) throw decodeError(ring, at);
+      ring.release(ring.view.getUint32(at + 4, true));
+      if (type === REC.FILE_END) return;
+    }
+  }
+
+  #symlink(at: number, dst: Place, xattrs: Xattr[] | null): void {
+    const v = this.#ring.view;
+    const nameLen = v.getUint32(at + ENTRY.NAME_LEN, true);
+    const targetLen = v.getUint32(at + ENTRY.TARGET_LEN, true);
+    const start = at + ENTRY.NAME + nameLen + 1;
+    const target = decoder.decode(this.#ring.bytes.slice(start, start + targetLen));
     this.#replace(dst);
     try {
       dst.dir.symlink(target, dst.name);
     } catch (e) {
-      if (!isCannotStore(e)) throw e;
+      if (!tolerable(e)) throw e;
       this.#skip("symlinks", dst.path, `symlink to ${target} not stored (${e.code})`);
       return;
     }
-    this.#attributes(src, st, dst);
+    this.#attributes(dst, -1, this.#fields(at, xattrs));
     this.stats.symlinks++;
   }
 
-  #special(st: Statx, dst: Place): void {
+  #special(at: number, dst: Place): void {
     if (this.#options.specialFiles === false) {
       this.#skip("special files", dst.path, "special file skipped");
       return;
     }
+    const v = this.#ring.view;
+    const mode = v.getUint32(at + ENTRY.MODE, true);
+    const dev = makedev(
+      v.getUint32(at + ENTRY.RDEV_MAJOR, true),
+      v.getUint32(at + ENTRY.RDEV_MINOR, true),
+    );
     this.#replace(dst);
     try {
-      dst.dir.mknod(dst.name, st.mode & (S.IFMT | 0o777), makedev(st.rdevMajor, st.rdevMinor));
+      dst.dir.mknod(dst.name, mode & (S.IFMT | 0o777), dev);
     } catch (e) {
-      if (!isCannotStore(e)) throw e;
+      if (!tolerable(e)) throw e;
       this.#skip("special files", dst.path, `special file not made (${e.code})`);
       return;
     }
-    this.#attributes(undefined, st, dst);
+    // No xattrs for nodes (the source's are not read either).
+    this.#attributes(dst, -1, this.#fields(at, null));
     this.stats.specialFiles++;
   }
 
-  /** Owner, mode, xattrs, then times (last: the others change ctime, and chown clears setuid). */
-  #attributes(src: Place | undefined, st: Statx, dst: Place, file?: FileHandle): void {
-    const o = this.#options;
-    const isLink = (st.mode & S.IFMT) === S.IFLNK;
-    if (o.owners !== false) {
-      this.#tolerate(
-        "owners",
-        dst.path,
-        () => dst.dir.chown(dst.name, o.uid ?? st.uid, o.gid ?? st.gid),
-      );
-    }
-    if (!isLink) {
-      let mode = st.mode & 0o7777;
-      if (o.dropSetId) mode &= ~(S.ISUID | S.ISGID);
-      this.#tolerate("modes", dst.path, () => {
-        if (file) {
-          const rc = this.#to.tree.system.fchmod(file.unsafeFd, mode);
-          if (rc < 0) throw new LklError(-rc, "fchmod", { path: dst.path });
-        } else {
-          dst.dir.chmod(dst.name, mode);
-        }
-      });
-    }
-    if (o.xattrs && src) this.#xattrs(src, dst);
-    this.#tolerate(
-      "times",
-      dst.path,
-      () => dst.dir.utime(dst.name, nanoseconds(st.atime), nanoseconds(st.mtime)),
-    );
+  #fields(at: number, xattrs: Xattr[] | null): Attributes {
+    const v = this.#ring.view;
+    return {
+      mode: v.getUint32(at + ENTRY.MODE, true),
+      uid: v.getUint32(at + ENTRY.UID, true),
+      gid: v.getUint32(at + ENTRY.GID, true),
+      times: this.#ring.bytes.subarray(at + ENTRY.TIMES, at + ENTRY.TIMES + 32),
+      xattrs,
+    };
   }
 
-  #xattrs(src: Place, dst: Place): void {
-    let names: string[];
-    try {
-      names = src.dir.listXattr(src.name);
-    } catch (e) {
-      if (isCannotStore(e)) return;
-      throw e;
+  /**
+   * Owner, mode, xattrs, then times (last: the others change ctime, and
+   * chown clears setuid). An entry open as `fd` (a file, a directory) gets
+   * owner and mode where statx says they differ from the source's; a
+   * symlink or a node (`fd` -1) gets them by name.
+   */
+  #attributes(place: Place, fd: number, src: Attributes): void {
+    const o = this.#options;
+    const sys = this.#sys;
+    const path = place.path;
+    let mode = src.mode & 0o7777;
+    if (o.dropSetId) mode &= ~(S.ISUID | S.ISGID);
+    const uid = o.uid ?? src.uid;
+    const gid = o.gid ?? src.gid;
+    let haveMode = -1;
+    let haveUid = -1;
+    let haveGid = -1;
+    if (fd >= 0) {
+      const mask = STATX.MODE | STATX.UID | STATX.GID;
+      const rc = sys.statx(fd, EMPTY, AT.EMPTY_PATH, mask, this.#statx);
+      if (rc < 0) throw new LklError(-rc, "statx", { path });
+      haveMode = this.#st.getUint16(0x1c, true) & 0o7777;
+      haveUid = this.#st.getUint32(0x14, true);
+      haveGid = this.#st.getUint32(0x18, true);
     }
-    for (const name of names) {
-      const value = src.dir.getXattr(src.name, name);
-      if (value === null) continue;
-      this.#tolerate("xattrs", dst.path, () => dst.dir.setXattr(dst.name, name, value));
+    if (o.owners !== false && (haveUid !== uid || haveGid !== gid)) {
+      this.#tolerate("owners", path, () => {
+        if (fd < 0) return place.dir.chown(place.name, uid, gid);
+        const rc = sys.fchown(fd, uid, gid);
+        if (rc < 0) throw new LklError(-rc, "fchown", { path });
+        haveMode = -1; // chown may clear setuid and setgid
+      });
     }
+    if ((src.mode & S.IFMT) !== S.IFLNK && haveMode !== mode) {
+      this.#tolerate("modes", path, () => {
+        if (fd < 0) return place.dir.chmod(place.name, mode);
+        const rc = sys.fchmod(fd, mode);
+        if (rc < 0) throw new LklError(-rc, "fchmod", { path });
+      });
+    }
+    if (o.xattrs && src.xattrs) {
+      for (const [attr, value] of src.xattrs) {
+        this.#tolerate("xattrs", path, () => place.dir.setXattr(place.name, attr, value));
+      }
+    }
+    this.#tolerate("times", path, () => {
+      const rc = fd >= 0 ? sys.futimens(fd, src.times) : sys.utimensat(
+        place.dir.fd,
+        this.#other.encode(place.name),
+        src.times,
+        AT.SYMLINK_NOFOLLOW,
+      );
+      if (rc < 0) throw new LklError(-rc, "utimensat", { path });
+    });
   }
 
   #tolerate(kind: string, path: string, fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      if (!isCannotStore(e)) throw e;
+      if (!tolerable(e)) throw e;
       // One line per kind: FAT refuses every chown, a user every foreign owner.
       if (!this.#skippedKinds.has(kind)) {
         this.#skip(kind, path, `${kind} not stored (${e.code}), here and maybe elsewhere`);

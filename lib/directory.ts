@@ -7,7 +7,7 @@
  */
 
 import { AT, O, S, STATX } from "../ffi/constants.ts";
-import { cString } from "../ffi/cstring.ts";
+import { cString, CStringScratch } from "../ffi/cstring.ts";
 import { ERRNO } from "../ffi/errno.ts";
 import { decodeDirents, decodeStatx, type Statx, STATX_SIZE } from "../ffi/structs.ts";
 import { LklError } from "./errors.ts";
@@ -17,6 +17,13 @@ import type { CPath, System } from "./system.ts";
 const DOT = cString(".");
 const EMPTY = cString("");
 const decoder = new TextDecoder();
+// Names for one synchronous call at a time (two for calls that take two).
+const NAME = new CStringScratch();
+const NAME2 = new CStringScratch();
+// statx results, decoded before the next call.
+const STATX_BUF = new Uint8Array(STATX_SIZE);
+// getdents64 records, decoded before the next call.
+const DIRENTS_BUF = new Uint8Array(64 * 1024);
 
 /** What a directory entry is, from getdents64 (DT_*) or statx. */
 export interface DirEntry {
@@ -109,7 +116,7 @@ export class Directory {
   list(): DirEntry[] {
     const fd = this.#pathOnly ? this.#reopen() : this.fd;
     try {
-      const buf = new Uint8Array(64 * 1024);
+      const buf = DIRENTS_BUF;
       const out: DirEntry[] = [];
       this.#check(this.#sys.lseek(fd, 0, 0), "lseek");
       for (;;) {
@@ -141,27 +148,35 @@ export class Directory {
 
   /** statx of `name`, not following a symlink ("" is the directory itself). */
   lstatx(name: string, mask: number = STATX_WANTED): Statx {
-    const buf = new Uint8Array(STATX_SIZE);
+    this.lstatxInto(name, STATX_BUF, mask);
+    return decodeStatx(STATX_BUF);
+  }
+
+  /** {@link lstatx} into `buf` (a struct statx, {@link STATX_SIZE} bytes), not decoded. */
+  lstatxInto(name: string, buf: Uint8Array, mask: number = STATX_WANTED): void {
     const flags = AT.SYMLINK_NOFOLLOW | (name === "" ? AT.EMPTY_PATH : 0);
     this.#check(
-      this.#sys.statx(this.fd, name === "" ? EMPTY : cString(name), flags, mask, buf),
+      this.#sys.statx(this.fd, name === "" ? EMPTY : NAME.encode(name), flags, mask, buf),
       "statx",
       name,
     );
-    return decodeStatx(buf);
   }
 
   /** statx of `name`, following a symlink: the symlink's target must be inside the tree (see tree.ts). */
   statxFollow(name: string, mask: number = STATX_WANTED): Statx {
-    const buf = new Uint8Array(STATX_SIZE);
-    this.#check(this.#sys.statx(this.fd, cString(name), 0, mask, buf), "statx", name);
-    return decodeStatx(buf);
+    this.#check(this.#sys.statx(this.fd, NAME.encode(name), 0, mask, STATX_BUF), "statx", name);
+    return decodeStatx(STATX_BUF);
   }
 
   /** Opens the subdirectory `name` (never through a symlink). */
   openDir(name: string): Directory {
     const fd = this.#check(
-      this.#sys.openat(this.fd, cString(name), O.RDONLY | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC, 0),
+      this.#sys.openat(
+        this.fd,
+        NAME.encode(name),
+        O.RDONLY | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC,
+        0,
+      ),
       "openat",
       name,
     );
@@ -171,7 +186,7 @@ export class Directory {
   /** Opens the file `name` with O_* `flags` (O_NOFOLLOW added). */
   openFile(name: string, flags: number, mode = 0o666): FileHandle {
     const fd = this.#check(
-      this.#sys.openat(this.fd, cString(name), flags | O.NOFOLLOW | O.CLOEXEC, mode),
+      this.#sys.openat(this.fd, NAME.encode(name), flags | O.NOFOLLOW | O.CLOEXEC, mode),
       "openat",
       name,
     );
@@ -180,7 +195,7 @@ export class Directory {
 
   /** Makes the directory `name`; returns false when something named so exists already. */
   mkdir(name: string, mode: number, existOk = false): boolean {
-    const rc = this.#sys.mkdirat(this.fd, cString(name), mode);
+    const rc = this.#sys.mkdirat(this.fd, NAME.encode(name), mode);
     if (rc === -ERRNO.EEXIST && existOk) return false;
     this.#check(rc, "mkdirat", name);
     return true;
@@ -188,14 +203,22 @@ export class Directory {
 
   /** Makes the symlink `name` pointing to `target` (stored as given). */
   symlink(target: string, name: string): void {
-    this.#check(this.#sys.symlinkat(cString(target), this.fd, cString(name)), "symlinkat", name);
+    this.#check(
+      this.#sys.symlinkat(NAME2.encode(target), this.fd, NAME.encode(name)),
+      "symlinkat",
+      name,
+    );
   }
 
   /** The target of the symlink `name`. */
   readLink(name: string): string {
     let buf = new Uint8Array(4096);
     for (;;) {
-      const n = this.#check(this.#sys.readlinkat(this.fd, cString(name), buf), "readlinkat", name);
+      const n = this.#check(
+        this.#sys.readlinkat(this.fd, NAME.encode(name), buf),
+        "readlinkat",
+        name,
+      );
       if (n < buf.length) return decoder.decode(buf.subarray(0, n));
       buf = new Uint8Array(buf.length * 2);
     }
@@ -204,7 +227,7 @@ export class Directory {
   /** Makes `name` a hard link to `oldName` of `oldDir`. */
   link(oldDir: Directory, oldName: string, name: string): void {
     this.#check(
-      this.#sys.linkat(oldDir.fd, cString(oldName), this.fd, cString(name), 0),
+      this.#sys.linkat(oldDir.fd, NAME2.encode(oldName), this.fd, NAME.encode(name), 0),
       "linkat",
       name,
     );
@@ -212,13 +235,13 @@ export class Directory {
 
   /** mknodat: a FIFO, socket or device node `name` (`mode` holds the type). */
   mknod(name: string, mode: number, dev = 0): void {
-    this.#check(this.#sys.mknodat(this.fd, cString(name), mode, dev), "mknodat", name);
+    this.#check(this.#sys.mknodat(this.fd, NAME.encode(name), mode, dev), "mknodat", name);
   }
 
   /** Removes the entry `name` (a directory when `dir`, which must be empty). */
   unlink(name: string, dir = false): void {
     this.#check(
-      this.#sys.unlinkat(this.fd, cString(name), dir ? AT.REMOVEDIR : 0),
+      this.#sys.unlinkat(this.fd, NAME.encode(name), dir ? AT.REMOVEDIR : 0),
       "unlinkat",
       name,
     );
@@ -226,13 +249,13 @@ export class Directory {
 
   /** The raw result of unlinkat, for callers that handle errors themselves. */
   unlinkResult(name: string, dir = false): number {
-    return this.#sys.unlinkat(this.fd, cString(name), dir ? AT.REMOVEDIR : 0);
+    return this.#sys.unlinkat(this.fd, NAME.encode(name), dir ? AT.REMOVEDIR : 0);
   }
 
   /** Renames `name` to `newName` of `newDir` (renameat2 `flags`). */
   rename(name: string, newDir: Directory, newName: string, flags = 0): void {
     this.#check(
-      this.#sys.renameat2(this.fd, cString(name), newDir.fd, cString(newName), flags),
+      this.#sys.renameat2(this.fd, NAME.encode(name), newDir.fd, NAME2.encode(newName), flags),
       "renameat2",
       name,
     );
@@ -242,7 +265,13 @@ export class Directory {
   chown(name: string, uid: number, gid: number): void {
     const flags = AT.SYMLINK_NOFOLLOW | (name === "" ? AT.EMPTY_PATH : 0);
     this.#check(
-      this.#sys.fchownat(this.fd, name === "" ? EMPTY : cString(name), uid >>> 0, gid >>> 0, flags),
+      this.#sys.fchownat(
+        this.fd,
+        name === "" ? EMPTY : NAME.encode(name),
+        uid >>> 0,
+        gid >>> 0,
+        flags,
+      ),
       "fchownat",
       name,
     );
@@ -255,7 +284,7 @@ export class Directory {
       return;
     }
     this.#check(
-      this.#sys.fchmodat(this.fd, name === "" ? DOT : cString(name), mode),
+      this.#sys.fchmodat(this.fd, name === "" ? DOT : NAME.encode(name), mode),
       "fchmodat",
       name,
     );
@@ -267,7 +296,7 @@ export class Directory {
     this.#check(
       this.#sys.utimensat(
         this.fd,
-        name === "" ? DOT : cString(name),
+        name === "" ? DOT : NAME.encode(name),
         encodeTimes(atimeNs, mtimeNs),
         name === "" ? 0 : flags,
       ),

@@ -48,6 +48,9 @@ export function hostSystem(): System {
     lseek: (fd, offset, whence) => result(c.lseek64(fd, BigInt(offset), whence)),
     ftruncate: (fd, length) => result(c.ftruncate64(fd, BigInt(length))),
     fsync: (fd) => result(c.fsync(fd)),
+    // It returns the errno itself.
+    fadvise: (fd, offset, length, advice) =>
+      -c.posix_fadvise(fd, BigInt(offset), BigInt(length), advice),
     statx: (dirfd, path, flags, mask, buf) => result(c.statx(dirfd, path, flags, mask, buf)),
     getdents64: (fd, buf) => result(c.getdents64(fd, buf, BigInt(buf.byteLength))),
     mkdirat: (dirfd, path, mode) => result(c.mkdirat(dirfd, path, mode)),
@@ -62,8 +65,10 @@ export function hostSystem(): System {
       result(c.renameat2(olddirfd, oldpath, newdirfd, newpath, flags)),
     fchmod: (fd, mode) => result(c.fchmod(fd, mode)),
     fchmodat: (dirfd, path, mode) => result(c.fchmodat(dirfd, path, mode, 0)),
+    fchown: (fd, uid, gid) => result(c.fchown(fd, uid, gid)),
     fchownat: (dirfd, path, uid, gid, flags) => result(c.fchownat(dirfd, path, uid, gid, flags)),
     utimensat: (dirfd, path, times, flags) => result(c.utimensat(dirfd, path, times, flags)),
+    futimens: (fd, times) => result(c.futimens(fd, times)),
     fstatfs: (fd, buf) => result(c.fstatfs(fd, buf)),
     lgetxattr: (path, name, buf) =>
       result(c.lgetxattr(path, name, buf, BigInt(buf?.byteLength ?? 0))),

@@ -10,7 +10,11 @@
  * @module
  */
 
-import { SYS } from "../ffi/syscalls.ts";
+import { ERRNO } from "../ffi/errno.ts";
+import { openLibrary } from "../ffi/library.ts";
+import { LKL_STATE, type LklSymbols } from "../ffi/symbols.ts";
+import { SYS, syscallName } from "../ffi/syscalls.ts";
+import { LklError } from "./errors.ts";
 import type { Kernel } from "./kernel.ts";
 
 /** A NUL-terminated path (ffi/cstring.ts cString) or NULL. */
@@ -40,6 +44,8 @@ export interface System {
   ftruncate(fd: number, length: number): number;
   /** fsync(2). */
   fsync(fd: number): number;
+  /** posix_fadvise(2), e.g. POSIX_FADV_DONTNEED (4) once read. */
+  fadvise(fd: number, offset: number, length: number, advice: number): number;
   /** statx(2). */
   statx(dirfd: number, path: CPath, flags: number, mask: number, buf: Uint8Array): number;
   /** getdents64(2). */
@@ -68,10 +74,14 @@ export interface System {
   fchmod(fd: number, mode: number): number;
   /** fchmodat(2). */
   fchmodat(dirfd: number, path: CPath, mode: number): number;
+  /** fchown(2). */
+  fchown(fd: number, uid: number, gid: number): number;
   /** fchownat(2). */
   fchownat(dirfd: number, path: CPath, uid: number, gid: number, flags: number): number;
   /** utimensat(2); `times` holds two struct timespec (atime, mtime). */
   utimensat(dirfd: number, path: CPath, times: Uint8Array, flags: number): number;
+  /** futimens(3): utimensat(2) of the open file `fd` itself. */
+  futimens(fd: number, times: Uint8Array): number;
   /** fstatfs(2). */
   fstatfs(fd: number, buf: Uint8Array): number;
   /** lgetxattr(2). */
@@ -84,48 +94,160 @@ export interface System {
   lremovexattr(path: CPath, name: CPath): number;
 }
 
-/** The calls of the lkl kernel booted in this process. */
-export function kernelSystem(kernel: Kernel): System {
-  const k = kernel;
-  return {
-    name: "lkl",
-    openat: (dirfd, path, flags, mode) => k.syscallResult(SYS.openat, dirfd, path, flags, mode),
-    openat2: (dirfd, path, how) => k.syscallResult(SYS.openat2, dirfd, path, how, how.byteLength),
-    close: (fd) => k.syscallResult(SYS.close, fd),
-    pread: (fd, buf, offset) => k.syscallResult(SYS.pread64, fd, buf, buf.byteLength, offset),
-    pwrite: (fd, buf, offset) => k.syscallResult(SYS.pwrite64, fd, buf, buf.byteLength, offset),
-    preadAsync: (fd, buf, offset) =>
-      k.syscallResultAsync(SYS.pread64, fd, buf, buf.byteLength, offset),
-    pwriteAsync: (fd, buf, offset) =>
-      k.syscallResultAsync(SYS.pwrite64, fd, buf, buf.byteLength, offset),
-    lseek: (fd, offset, whence) => k.syscallResult(SYS.lseek, fd, offset, whence),
-    ftruncate: (fd, length) => k.syscallResult(SYS.ftruncate, fd, length),
-    fsync: (fd) => k.syscallResult(SYS.fsync, fd),
-    statx: (dirfd, path, flags, mask, buf) =>
-      k.syscallResult(SYS.statx, dirfd, path, flags, mask, buf),
-    getdents64: (fd, buf) => k.syscallResult(SYS.getdents64, fd, buf, buf.byteLength),
-    mkdirat: (dirfd, path, mode) => k.syscallResult(SYS.mkdirat, dirfd, path, mode),
-    mknodat: (dirfd, path, mode, dev) => k.syscallResult(SYS.mknodat, dirfd, path, mode, dev),
-    symlinkat: (target, dirfd, path) => k.syscallResult(SYS.symlinkat, target, dirfd, path),
-    readlinkat: (dirfd, path, buf) =>
-      k.syscallResult(SYS.readlinkat, dirfd, path, buf, buf.byteLength),
-    linkat: (olddirfd, oldpath, newdirfd, newpath, flags) =>
-      k.syscallResult(SYS.linkat, olddirfd, oldpath, newdirfd, newpath, flags),
-    unlinkat: (dirfd, path, flags) => k.syscallResult(SYS.unlinkat, dirfd, path, flags),
-    renameat2: (olddirfd, oldpath, newdirfd, newpath, flags) =>
-      k.syscallResult(SYS.renameat2, olddirfd, oldpath, newdirfd, newpath, flags),
-    fchmod: (fd, mode) => k.syscallResult(SYS.fchmod, fd, mode),
-    fchmodat: (dirfd, path, mode) => k.syscallResult(SYS.fchmodat, dirfd, path, mode),
-    fchownat: (dirfd, path, uid, gid, flags) =>
-      k.syscallResult(SYS.fchownat, dirfd, path, uid, gid, flags),
-    utimensat: (dirfd, path, times, flags) =>
-      k.syscallResult(SYS.utimensat, dirfd, path, times, flags),
-    fstatfs: (fd, buf) => k.syscallResult(SYS.fstatfs, fd, buf),
-    lgetxattr: (path, name, buf) =>
-      k.syscallResult(SYS.lgetxattr, path, name, buf, buf?.byteLength ?? 0),
-    llistxattr: (path, buf) => k.syscallResult(SYS.llistxattr, path, buf, buf?.byteLength ?? 0),
-    lsetxattr: (path, name, value, flags) =>
-      k.syscallResult(SYS.lsetxattr, path, name, value, value.byteLength, flags),
-    lremovexattr: (path, name) => k.syscallResult(SYS.lremovexattr, path, name),
+/** The raw lkl_syscall entry points {@link lklSystem} calls (see ffi/symbols.ts). */
+export type LklSyscalls = Pick<
+  LklSymbols,
+  | "lkl_syscall"
+  | "lkl_syscall_b2"
+  | "lkl_syscall_b2b3"
+  | "lkl_syscall_b2b4"
+  | "lkl_syscall_b2b5"
+  | "lkl_syscall_b1b3"
+>;
+
+/**
+ * The calls of the lkl kernel through the library's functions `lib`, on
+ * the calling thread (any thread: each gets a kernel task of its own, and
+ * they share one fd table). A result of -ENODEV (the kernel is not
+ * running) goes through `noDevice`, which may throw a better error.
+ * Buffers go to the "buffer"-typed aliases of lkl_syscall, integers as
+ * bigints: no pointer objects on the hot paths of a copy.
+ */
+export function lklSystem(
+  lib: LklSyscalls,
+  noDevice: (nr: number) => number = () => -ERRNO.ENODEV,
+  async?: Pick<System, "preadAsync" | "pwriteAsync">,
+): System {
+  const B = BigInt;
+  const done = (nr: number, r: bigint): number => {
+    const n = Number(r);
+    return n === -ERRNO.ENODEV ? noDevice(nr) : n;
   };
+  const s0 = (nr: number, a1 = 0, a2 = 0, a3 = 0) =>
+    done(nr, lib.lkl_syscall(B(nr), B(a1), B(a2), B(a3), 0n, 0n, 0n));
+  // The buffers stay referenced by the caller's arguments during the call.
+  const addr = (b: Uint8Array | null): bigint =>
+    b === null ? 0n : B(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
+  const s6 = (nr: number, a1: bigint, a2: bigint, a3 = 0n, a4 = 0n, a5 = 0n) =>
+    done(nr, lib.lkl_syscall(B(nr), a1, a2, a3, a4, a5, 0n));
+  const b2 = (nr: number, a1: number, a2: Uint8Array | null, a3 = 0, a4 = 0, a5 = 0) =>
+    done(nr, lib.lkl_syscall_b2(B(nr), B(a1), a2, B(a3), B(a4), B(a5), 0n));
+  const sync: Omit<System, "preadAsync" | "pwriteAsync"> = {
+    name: "lkl",
+    openat: (dirfd, path, flags, mode) => b2(SYS.openat, dirfd, path, flags, mode),
+    openat2: (dirfd, path, how) =>
+      done(
+        SYS.openat2,
+        lib.lkl_syscall_b2b3(B(SYS.openat2), B(dirfd), path, how, B(how.byteLength), 0n, 0n),
+      ),
+    close: (fd) => s0(SYS.close, fd),
+    pread: (fd, buf, offset) => b2(SYS.pread64, fd, buf, buf.byteLength, offset),
+    pwrite: (fd, buf, offset) => b2(SYS.pwrite64, fd, buf, buf.byteLength, offset),
+    lseek: (fd, offset, whence) => s0(SYS.lseek, fd, offset, whence),
+    ftruncate: (fd, length) => s0(SYS.ftruncate, fd, length),
+    fsync: (fd) => s0(SYS.fsync, fd),
+    fadvise: (fd, offset, length, advice) =>
+      done(
+        SYS.fadvise64,
+        lib.lkl_syscall(B(SYS.fadvise64), B(fd), B(offset), B(length), B(advice), 0n, 0n),
+      ),
+    statx: (dirfd, path, flags, mask, buf) =>
+      done(
+        SYS.statx,
+        lib.lkl_syscall_b2b5(B(SYS.statx), B(dirfd), path, B(flags), B(mask), buf, 0n),
+      ),
+    getdents64: (fd, buf) => b2(SYS.getdents64, fd, buf, buf.byteLength),
+    mkdirat: (dirfd, path, mode) => b2(SYS.mkdirat, dirfd, path, mode),
+    mknodat: (dirfd, path, mode, dev) => b2(SYS.mknodat, dirfd, path, mode, dev),
+    symlinkat: (target, dirfd, path) =>
+      done(
+        SYS.symlinkat,
+        lib.lkl_syscall_b1b3(B(SYS.symlinkat), target, B(dirfd), path, 0n, 0n, 0n),
+      ),
+    readlinkat: (dirfd, path, buf) =>
+      done(
+        SYS.readlinkat,
+        lib.lkl_syscall_b2b3(B(SYS.readlinkat), B(dirfd), path, buf, B(buf.byteLength), 0n, 0n),
+      ),
+    linkat: (olddirfd, oldpath, newdirfd, newpath, flags) =>
+      done(
+        SYS.linkat,
+        lib.lkl_syscall_b2b4(
+          B(SYS.linkat),
+          B(olddirfd),
+          oldpath,
+          B(newdirfd),
+          newpath,
+          B(flags),
+          0n,
+        ),
+      ),
+    unlinkat: (dirfd, path, flags) => b2(SYS.unlinkat, dirfd, path, flags),
+    renameat2: (olddirfd, oldpath, newdirfd, newpath, flags) =>
+      done(
+        SYS.renameat2,
+        lib.lkl_syscall_b2b4(
+          B(SYS.renameat2),
+          B(olddirfd),
+          oldpath,
+          B(newdirfd),
+          newpath,
+          B(flags),
+          0n,
+        ),
+      ),
+    fchmod: (fd, mode) => s0(SYS.fchmod, fd, mode),
+    fchmodat: (dirfd, path, mode) => b2(SYS.fchmodat, dirfd, path, mode),
+    fchown: (fd, uid, gid) => s0(SYS.fchown, fd, uid, gid),
+    fchownat: (dirfd, path, uid, gid, flags) => b2(SYS.fchownat, dirfd, path, uid, gid, flags),
+    utimensat: (dirfd, path, times, flags) =>
+      done(
+        SYS.utimensat,
+        lib.lkl_syscall_b2b3(B(SYS.utimensat), B(dirfd), path, times, B(flags), 0n, 0n),
+      ),
+    // A NULL path: the fd itself (what glibc's futimens does).
+    futimens: (fd, times) =>
+      done(
+        SYS.utimensat,
+        lib.lkl_syscall_b2b3(B(SYS.utimensat), B(fd), null, times, 0n, 0n, 0n),
+      ),
+    fstatfs: (fd, buf) => b2(SYS.fstatfs, fd, buf),
+    // Rare calls with three buffers: addresses as integers.
+    lgetxattr: (path, name, buf) =>
+      s6(SYS.lgetxattr, addr(path), addr(name), addr(buf), B(buf?.byteLength ?? 0)),
+    llistxattr: (path, buf) => s6(SYS.llistxattr, addr(path), addr(buf), B(buf?.byteLength ?? 0)),
+    lsetxattr: (path, name, value, flags) =>
+      s6(SYS.lsetxattr, addr(path), addr(name), addr(value), B(value.byteLength), B(flags)),
+    lremovexattr: (path, name) => s6(SYS.lremovexattr, addr(path), addr(name)),
+  };
+  return {
+    ...sync,
+    preadAsync: async?.preadAsync ??
+      ((fd, buf, offset) => Promise.resolve(sync.pread(fd, buf, offset))),
+    pwriteAsync: async?.pwriteAsync ??
+      ((fd, buf, offset) => Promise.resolve(sync.pwrite(fd, buf, offset))),
+  };
+}
+
+/** The calls of the lkl kernel booted in this process, on the calling thread. */
+export function kernelSystem(kernel: Kernel): System {
+  const lib = openLibrary().symbols;
+  return lklSystem(
+    lib,
+    // Like every call of the kernel: an error once it is halted or stopped.
+    (nr) => {
+      if (kernel.halted || lib.lkl_state() !== LKL_STATE.RUNNING) {
+        throw new LklError(ERRNO.ENODEV, syscallName(nr) ?? `syscall ${nr}`, {
+          detail: "kernel is halted",
+        });
+      }
+      return -ERRNO.ENODEV;
+    },
+    {
+      preadAsync: (fd, buf, offset) =>
+        kernel.syscallResultAsync(SYS.pread64, fd, buf, buf.byteLength, offset),
+      pwriteAsync: (fd, buf, offset) =>
+        kernel.syscallResultAsync(SYS.pwrite64, fd, buf, buf.byteLength, offset),
+    },
+  );
 }

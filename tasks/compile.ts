@@ -66,6 +66,16 @@ export async function compile(output: string): Promise<number> {
     join(payload, "lkl.js"),
     join(REPO, "cli", "main.ts"),
   ]);
+  // The worker a copy reads its source with (lib/copy_stream.ts): the
+  // bundle looks for it next to itself, under its source name.
+  await run(Deno.execPath(), [
+    "bundle",
+    "--quiet",
+    "--platform=deno",
+    "-o",
+    join(payload, "copy_worker.ts"),
+    join(REPO, "lib", "copy_worker.ts"),
+  ]);
   await Deno.copyFile(join(BUILD, "liblkl.so"), join(payload, "liblkl.so"));
   await Deno.copyFile(Deno.execPath(), join(payload, "deno"));
   await Deno.chmod(join(payload, "deno"), 0o755);
