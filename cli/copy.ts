@@ -212,7 +212,8 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
     quiet: !options.verbose,
     logFd: options.verbose ? 2 : undefined,
   });
-  const progress = new Progress(Deno.stderr.isTerminal() && !options.verbose);
+  const showProgress = Deno.stderr.isTerminal() && !options.verbose;
+  const progress = new Progress(showProgress);
   const start = performance.now();
   const total: CopyStats = {
     entries: 0,
@@ -269,12 +270,14 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
       }
       const stats = await copyTree(from, to, {
         ...plan.copy,
-        onProgress: (p) =>
-          progress.update({
-            entries: total.entries + p.entries,
-            bytes: total.bytes + p.bytes,
-            path: p.path,
-          }),
+        onProgress: showProgress
+          ? (p) =>
+            progress.update({
+              entries: total.entries + p.entries,
+              bytes: total.bytes + p.bytes,
+              path: p.path,
+            })
+          : undefined,
       });
       total.entries += stats.entries;
       total.bytes += stats.bytes;

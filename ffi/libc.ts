@@ -66,6 +66,8 @@ export const libcSymbols = {
   ftruncate64: { parameters: ["i32", "i64"], result: "i32" },
   /** int posix_fadvise(int fd, off_t offset, off_t len, int advice): 0 or an errno */
   posix_fadvise: { parameters: ["i32", "i64", "i64", "i32"], result: "i32" },
+  /** int sync_file_range(int fd, off64_t offset, off64_t nbytes, unsigned int flags) */
+  sync_file_range: { parameters: ["i32", "i64", "i64", "u32"], result: "i32" },
   /** int fsync(int fd) */
   fsync: { parameters: ["i32"], result: "i32" },
   /** int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf) */

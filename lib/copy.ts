@@ -155,6 +155,8 @@ type Xattr = [name: string, value: Uint8Array];
 
 const EMPTY = new Uint8Array(1); // "" for AT_EMPTY_PATH
 const decoder = new TextDecoder();
+const SYNC_FILE_RANGE_WRITE = 2;
+const POSIX_FADV_DONTNEED = 4;
 /** How often the copy lets the event loop run (progress display, timers), in ms. */
 const YIELD_MS = 100;
 
@@ -489,14 +491,19 @@ class Copy {
       const type = v.getUint32(at, true);
       const length = v.getUint32(at + 4, true);
       if (type === REC.DATA) {
-        this.#write(
-          fd,
-          at + DATA_BYTES,
-          v.getUint32(at + 16, true),
-          v.getFloat64(at + 8, true),
-          path,
-        );
+        const n = v.getUint32(at + 16, true);
+        const offset = v.getFloat64(at + 8, true);
+        this.#write(fd, at + DATA_BYTES, n, offset, path);
         ring.release(length);
+        if (this.#sys.name === "lkl") {
+          // The kernel's page cache is this process's memory: send large
+          // data to the image as it comes and drop its pages, which are
+          // then reused instead of fresh ones touched (slow on a VM), and
+          // no writeback thread competes for the kernel's one CPU. Not
+          // for small files: written one by one, they would not be merged.
+          this.#sys.syncFileRange(fd, offset, n, SYNC_FILE_RANGE_WRITE);
+          this.#sys.fadvise(fd, offset, n, POSIX_FADV_DONTNEED);
+        }
         continue;
       }
       if (type === REC.ERROR) throw decodeError(ring, at);
@@ -594,7 +601,9 @@ class Copy {
     let haveMode = -1;
     let haveUid = -1;
     let haveGid = -1;
-    if (fd >= 0) {
+    // Owners to set: what the new entry got decides (a chown costs; the
+    // statx, less). Else the mode is set, like it or not.
+    if (fd >= 0 && o.owners !== false) {
       const mask = STATX.MODE | STATX.UID | STATX.GID;
       const rc = sys.statx(fd, EMPTY, AT.EMPTY_PATH, mask, this.#statx);
       if (rc < 0) throw new LklError(-rc, "statx", { path });

@@ -22,10 +22,9 @@
  */
 
 import { AT, O, S, SEEK } from "../ffi/constants.ts";
-import { CStringScratch } from "../ffi/cstring.ts";
 import { ERRNO } from "../ffi/errno.ts";
 import { STATX_SIZE } from "../ffi/structs.ts";
-import { Directory } from "./directory.ts";
+import { Directory, STATX_WANTED } from "./directory.ts";
 import { LklError } from "./errors.ts";
 import type { System } from "./system.ts";
 
@@ -92,6 +91,7 @@ const PRODUCER_WAITS = 3;
 const ABORT = 4;
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** `n` rounded up to a multiple of 8. */
 export function align8(n: number): number {
@@ -202,7 +202,15 @@ export class Ring {
   release(n: number): void {
     this.#tail = (this.#tail + n) | 0;
     Atomics.store(this.#ctl, TAIL, this.#tail);
-    if (Atomics.load(this.#ctl, PRODUCER_WAITS) !== 0) Atomics.notify(this.#ctl, TAIL);
+    // A waiting producer is woken once half the ring is free (a record
+    // takes at most that): not for every record, which would cost a
+    // futex call and a thread switch each.
+    if (
+      Atomics.load(this.#ctl, PRODUCER_WAITS) !== 0 &&
+      ((Atomics.load(this.#ctl, HEAD) - this.#tail) >>> 0) <= this.size / 2
+    ) {
+      Atomics.notify(this.#ctl, TAIL);
+    }
   }
 
   /** Blocks (up to `ms`) until the producer publishes more. */
@@ -246,8 +254,8 @@ export class SourceWalker {
   readonly #options: WalkOptions;
   readonly #statx = new Uint8Array(STATX_SIZE);
   readonly #st = new DataView(this.#statx.buffer);
-  readonly #name = new CStringScratch();
-  readonly #target = new CStringScratch();
+  #target = new Uint8Array(4096);
+  readonly #dirents = new Uint8Array(64 * 1024);
 
   /** A walker of `sys`'s files into `ring`. */
   constructor(ring: Ring, sys: System, options: WalkOptions) {
@@ -263,7 +271,13 @@ export class SourceWalker {
    */
   *walk(dir: Directory, name: string, path: string): Generator<void, void, void> {
     try {
-      yield* this.#entry(dir, name, path);
+      if (name.includes("\0")) {
+        throw new TypeError(`a file name holds NUL: ${JSON.stringify(name)}`);
+      }
+      const cname = encoder.encode(`${name}\0`);
+      const slash = path.lastIndexOf("/");
+      const dirPath = name === "" ? path : slash < 0 ? "" : path.slice(0, slash);
+      yield* this.#entry(dir.fd, dir.pathOnly, dirPath, cname, 0, cname.length - 1);
     } catch (e) {
       yield* this.#error(e);
     }
@@ -285,33 +299,83 @@ export class SourceWalker {
     this.#ring.view.setUint32(at + 4, length, true);
   }
 
-  *#entry(dir: Directory, name: string, path: string): Generator<void, void, void> {
-    dir.lstatxInto(name, this.#statx);
+  // The entry being sent, for the path in an error message: names are
+  // bytes until a message needs them as text.
+  #dirPath = "";
+  #names: Uint8Array = new Uint8Array(0);
+  #nameAt = 0;
+  #nameLen = 0;
+
+  #path(): string {
+    const name = decoder.decode(this.#names.subarray(this.#nameAt, this.#nameAt + this.#nameLen));
+    return join(this.#dirPath, name);
+  }
+
+  #fail(rc: number, call: string): never {
+    throw new LklError(-rc, call, { path: this.#path() });
+  }
+
+  /**
+   * The entry whose name is the NUL-terminated bytes of `names` at `at`
+   * (`len` bytes without the NUL; none: the directory `dirFd` itself) in
+   * the directory `dirFd` at `dirPath`.
+   */
+  *#entry(
+    dirFd: number,
+    pathOnly: boolean,
+    dirPath: string,
+    names: Uint8Array,
+    at0: number,
+    len: number,
+  ): Generator<void, void, void> {
+    this.#dirPath = dirPath;
+    this.#names = names;
+    this.#nameAt = at0;
+    this.#nameLen = len;
+    const sys = this.#sys;
+    const cname = names.subarray(at0, at0 + len + 1);
+    const flags = AT.SYMLINK_NOFOLLOW | (len === 0 ? AT.EMPTY_PATH : 0);
+    const rc = sys.statx(dirFd, cname, flags, STATX_WANTED, this.#statx);
+    if (rc < 0) this.#fail(rc, "statx");
     const st = this.#st;
     const mode = st.getUint16(0x1c, true);
     const type = mode & S.IFMT;
     if (this.#options.xattrs && (type === S.IFDIR || type === S.IFREG || type === S.IFLNK)) {
-      yield* this.#xattrs(dir, name);
+      const name = decoder.decode(names.subarray(at0, at0 + len));
+      yield* this.#xattrs(new Directory(sys, dirFd, dirPath, pathOnly), name);
+      this.#dirPath = dirPath;
+      this.#names = names;
+      this.#nameAt = at0;
+      this.#nameLen = len;
     }
     const size = Number(st.getBigUint64(0x28, true));
     const blocks = Number(st.getBigUint64(0x30, true));
-    const cname = this.#name.encode(name);
-    const target = type === S.IFLNK ? this.#target.encode(dir.readLink(name)) : undefined;
+    let targetLen = 0;
+    if (type === S.IFLNK) {
+      for (;;) {
+        const n = sys.readlinkat(dirFd, cname, this.#target);
+        if (n < 0) this.#fail(n, "readlinkat");
+        if (n < this.#target.length) {
+          targetLen = n;
+          break;
+        }
+        this.#target = new Uint8Array(this.#target.length * 2);
+      }
+    }
     let fd = -1;
     try {
       let inline = 0;
       let all = type !== S.IFREG;
       if (type === S.IFREG) {
-        fd = this.#sys.openat(dir.fd, cname, O.RDONLY | O.NOFOLLOW | O.CLOEXEC, 0);
-        if (fd < 0) throw new LklError(-fd, "openat", { path });
+        fd = sys.openat(dirFd, cname, O.RDONLY | O.NOFOLLOW | O.CLOEXEC, 0);
+        if (fd < 0) this.#fail(fd, "openat");
         // Allocated blocks covering the size: no holes to look for.
         if (size <= INLINE_MAX && blocks * 512 >= size) {
           inline = size;
           all = true;
         }
       }
-      const targetLen = target ? target.length : 0;
-      const dataAt = ENTRY.NAME + cname.length + targetLen;
+      const dataAt = ENTRY.NAME + len + 1 + (targetLen === 0 ? 0 : targetLen + 1);
       const ring = this.#ring;
       let at: number;
       while ((at = ring.reserve(align8(dataAt + inline))) < 0) yield;
@@ -329,38 +393,87 @@ export class SourceWalker {
       v.setUint32(at + ENTRY.INO, st.getUint32(0x20, true), true);
       v.setUint32(at + ENTRY.INO + 4, st.getUint32(0x24, true), true);
       // statx_timestamp (i64 sec, u32 nsec) to struct timespec (i64, i64).
-      v.setBigInt64(at + ENTRY.TIMES, st.getBigInt64(0x40, true), true);
+      v.setUint32(at + ENTRY.TIMES, st.getUint32(0x40, true), true);
+      v.setUint32(at + ENTRY.TIMES + 4, st.getUint32(0x44, true), true);
       v.setUint32(at + ENTRY.TIMES + 8, st.getUint32(0x48, true), true);
       v.setUint32(at + ENTRY.TIMES + 12, 0, true);
-      v.setBigInt64(at + ENTRY.TIMES + 16, st.getBigInt64(0x70, true), true);
+      v.setUint32(at + ENTRY.TIMES + 16, st.getUint32(0x70, true), true);
+      v.setUint32(at + ENTRY.TIMES + 20, st.getUint32(0x74, true), true);
       v.setUint32(at + ENTRY.TIMES + 24, st.getUint32(0x78, true), true);
       v.setUint32(at + ENTRY.TIMES + 28, 0, true);
-      v.setUint32(at + ENTRY.NAME_LEN, cname.length - 1, true);
-      v.setUint32(at + ENTRY.TARGET_LEN, targetLen === 0 ? 0 : targetLen - 1, true);
+      v.setUint32(at + ENTRY.NAME_LEN, len, true);
+      v.setUint32(at + ENTRY.TARGET_LEN, targetLen, true);
       ring.bytes.set(cname, at + ENTRY.NAME);
-      if (target) ring.bytes.set(target, at + ENTRY.NAME + cname.length);
-      const got = inline > 0 ? this.#read(fd, ring.bytes, at + dataAt, inline, 0, path) : 0;
-      if (got > 0 && this.#options.dropCache) this.#sys.fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+      if (targetLen > 0) {
+        ring.bytes.set(this.#target.subarray(0, targetLen), at + ENTRY.NAME + len + 1);
+        ring.bytes[at + ENTRY.NAME + len + 1 + targetLen] = 0;
+      }
+      const got = inline > 0 ? this.#read(fd, ring.bytes, at + dataAt, inline, 0) : 0;
+      if (got > 0 && this.#options.dropCache) sys.fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
       v.setUint32(at + ENTRY.DATA_LEN, got, true);
       v.setUint32(at + ENTRY.FLAGS, all ? ENTRY_ALL_DATA : 0, true);
       this.#header(at, REC.ENTRY, align8(dataAt + got));
       ring.commit(align8(dataAt + got));
       if (type === S.IFDIR) {
-        yield* this.#directory(dir, name, path);
+        const path = len === 0 ? dirPath : this.#path();
+        let sub = dirFd;
+        if (len > 0 || pathOnly) {
+          sub = sys.openat(dirFd, cname, O.RDONLY | O.DIRECTORY | O.NOFOLLOW | O.CLOEXEC, 0);
+          if (sub < 0) this.#fail(sub, "openat");
+        }
+        try {
+          yield* this.#directory(sub, path);
+        } finally {
+          if (sub !== dirFd) sys.close(sub);
+        }
       } else if (!all) {
-        yield* this.#data(fd, size, blocks, path);
+        yield* this.#data(fd, size, blocks);
       }
     } finally {
-      if (fd >= 0) this.#sys.close(fd);
+      if (fd >= 0) sys.close(fd);
     }
   }
 
-  *#directory(dir: Directory, name: string, path: string): Generator<void, void, void> {
-    const sub = name === "" ? dir : dir.openDir(name);
-    try {
-      for (const entry of sub.list()) yield* this.#entry(sub, entry.name, join(path, entry.name));
-    } finally {
-      if (sub !== dir) sub.close();
+  /** The names in the directory `fd` (at `path`), each followed by a NUL, and where each starts. */
+  #list(fd: number, path: string): { names: Uint8Array; starts: number[] } {
+    const buf = this.#dirents;
+    const view = new DataView(buf.buffer);
+    let names = new Uint8Array(4096);
+    let used = 0;
+    const starts: number[] = [];
+    for (;;) {
+      const n = this.#sys.getdents64(fd, buf);
+      if (n < 0) throw new LklError(-n, "getdents64", { path: path || "." });
+      if (n === 0) break;
+      for (let pos = 0; pos < n;) {
+        const reclen = view.getUint16(pos + 16, true);
+        let end = pos + 19;
+        while (end < pos + reclen && buf[end] !== 0) end++;
+        const nameLen = end - (pos + 19);
+        const dot = buf[pos + 19] === 0x2e;
+        if (!(dot && (nameLen === 1 || (nameLen === 2 && buf[pos + 20] === 0x2e)))) {
+          if (used + nameLen + 1 > names.length) {
+            const grown = new Uint8Array(Math.max(names.length * 2, used + nameLen + 1));
+            grown.set(names.subarray(0, used));
+            names = grown;
+          }
+          names.set(buf.subarray(pos + 19, end), used);
+          names[used + nameLen] = 0;
+          starts.push(used);
+          used += nameLen + 1;
+        }
+        pos += reclen;
+      }
+    }
+    return { names, starts };
+  }
+
+  *#directory(fd: number, path: string): Generator<void, void, void> {
+    const { names, starts } = this.#list(fd, path);
+    for (const start of starts) {
+      let end = start;
+      while (names[end] !== 0) end++;
+      yield* this.#entry(fd, false, path, names, start, end - start);
     }
     const at = yield* this.#reserve(8);
     this.#header(at, REC.DIR_END, 8);
@@ -368,11 +481,11 @@ export class SourceWalker {
   }
 
   /** Reads up to `want` bytes at `offset` into `buf` at `at`, over short reads; fewer at the end of the file. */
-  #read(fd: number, buf: Uint8Array, at: number, want: number, offset: number, path: string) {
+  #read(fd: number, buf: Uint8Array, at: number, want: number, offset: number): number {
     let done = 0;
     while (done < want) {
       const n = this.#sys.pread(fd, buf.subarray(at + done, at + want), offset + done);
-      if (n < 0) throw new LklError(-n, "pread64", { path });
+      if (n < 0) this.#fail(n, "pread64");
       if (n === 0) break; // the file shrank while we copied it
       done += n;
     }
@@ -380,10 +493,8 @@ export class SourceWalker {
   }
 
   /** DATA records for the data extents (holes stay holes), then FILE_END. */
-  *#data(fd: number, size: number, blocks: number, path: string): Generator<void, void, void> {
-    const ranges = blocks * 512 >= size
-      ? [{ start: 0, end: size }]
-      : this.#dataRanges(fd, size, path);
+  *#data(fd: number, size: number, blocks: number): Generator<void, void, void> {
+    const ranges = blocks * 512 >= size ? [{ start: 0, end: size }] : this.#dataRanges(fd, size);
     const ring = this.#ring;
     let ended = false;
     for (const range of ranges) {
@@ -391,7 +502,7 @@ export class SourceWalker {
         const want = Math.min(CHUNK, range.end - offset);
         let at: number;
         while ((at = ring.reserve(align8(DATA_BYTES + want))) < 0) yield;
-        const n = this.#read(fd, ring.bytes, at + DATA_BYTES, want, offset, path);
+        const n = this.#read(fd, ring.bytes, at + DATA_BYTES, want, offset);
         if (n === 0) {
           ended = true;
           break;
@@ -413,16 +524,16 @@ export class SourceWalker {
   }
 
   /** The extents holding data, from SEEK_DATA and SEEK_HOLE, up to `size`. */
-  #dataRanges(fd: number, size: number, path: string): { start: number; end: number }[] {
+  #dataRanges(fd: number, size: number): { start: number; end: number }[] {
     const out: { start: number; end: number }[] = [];
     for (let pos = 0; pos < size;) {
       const start = this.#sys.lseek(fd, pos, SEEK.DATA);
       if (start === -ERRNO.ENXIO) break; // only a hole remains
       if (start === -ERRNO.EINVAL) return [{ start: pos, end: size }]; // no SEEK_DATA here
-      if (start < 0) throw new LklError(-start, "lseek", { path });
+      if (start < 0) this.#fail(start, "lseek");
       if (start >= size) break;
       const hole = this.#sys.lseek(fd, start, SEEK.HOLE);
-      if (hole < 0) throw new LklError(-hole, "lseek", { path });
+      if (hole < 0) this.#fail(hole, "lseek");
       const end = Math.min(hole, size);
       out.push({ start, end });
       pos = end;

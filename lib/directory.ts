@@ -85,6 +85,11 @@ export class Directory {
     return this.#sys;
   }
 
+  /** Whether the fd was opened O_PATH (it cannot be listed or fchmod-ed itself). */
+  get pathOnly(): boolean {
+    return this.#pathOnly;
+  }
+
   /** The fd, owned by this object. */
   get fd(): number {
     if (this.#fd < 0) {

@@ -48,6 +48,8 @@ export function hostSystem(): System {
     lseek: (fd, offset, whence) => result(c.lseek64(fd, BigInt(offset), whence)),
     ftruncate: (fd, length) => result(c.ftruncate64(fd, BigInt(length))),
     fsync: (fd) => result(c.fsync(fd)),
+    syncFileRange: (fd, offset, length, flags) =>
+      result(c.sync_file_range(fd, BigInt(offset), BigInt(length), flags)),
     // It returns the errno itself.
     fadvise: (fd, offset, length, advice) =>
       -c.posix_fadvise(fd, BigInt(offset), BigInt(length), advice),

@@ -46,6 +46,8 @@ export interface System {
   fsync(fd: number): number;
   /** posix_fadvise(2), e.g. POSIX_FADV_DONTNEED (4) once read. */
   fadvise(fd: number, offset: number, length: number, advice: number): number;
+  /** sync_file_range(2). */
+  syncFileRange(fd: number, offset: number, length: number, flags: number): number;
   /** statx(2). */
   statx(dirfd: number, path: CPath, flags: number, mask: number, buf: Uint8Array): number;
   /** getdents64(2). */
@@ -94,6 +96,15 @@ export interface System {
   lremovexattr(path: CPath, name: CPath): number;
 }
 
+// Small integers (syscall numbers, fds, modes, lengths) as bigints made
+// once: the FFI takes 64-bit arguments as bigints, and making one
+// allocates.
+const SMALL = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+
+function B(n: number): bigint {
+  return n >= 0 && n < 4096 && (n | 0) === n ? SMALL[n] : BigInt(n);
+}
+
 /** The raw lkl_syscall entry points {@link lklSystem} calls (see ffi/symbols.ts). */
 export type LklSyscalls = Pick<
   LklSymbols,
@@ -118,7 +129,6 @@ export function lklSystem(
   noDevice: (nr: number) => number = () => -ERRNO.ENODEV,
   async?: Pick<System, "preadAsync" | "pwriteAsync">,
 ): System {
-  const B = BigInt;
   const done = (nr: number, r: bigint): number => {
     const n = Number(r);
     return n === -ERRNO.ENODEV ? noDevice(nr) : n;
@@ -127,7 +137,7 @@ export function lklSystem(
     done(nr, lib.lkl_syscall(B(nr), B(a1), B(a2), B(a3), 0n, 0n, 0n));
   // The buffers stay referenced by the caller's arguments during the call.
   const addr = (b: Uint8Array | null): bigint =>
-    b === null ? 0n : B(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
+    b === null ? 0n : BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
   const s6 = (nr: number, a1: bigint, a2: bigint, a3 = 0n, a4 = 0n, a5 = 0n) =>
     done(nr, lib.lkl_syscall(B(nr), a1, a2, a3, a4, a5, 0n));
   const b2 = (nr: number, a1: number, a2: Uint8Array | null, a3 = 0, a4 = 0, a5 = 0) =>
@@ -146,6 +156,11 @@ export function lklSystem(
     lseek: (fd, offset, whence) => s0(SYS.lseek, fd, offset, whence),
     ftruncate: (fd, length) => s0(SYS.ftruncate, fd, length),
     fsync: (fd) => s0(SYS.fsync, fd),
+    syncFileRange: (fd, offset, length, flags) =>
+      done(
+        SYS.sync_file_range,
+        lib.lkl_syscall(B(SYS.sync_file_range), B(fd), B(offset), B(length), B(flags), 0n, 0n),
+      ),
     fadvise: (fd, offset, length, advice) =>
       done(
         SYS.fadvise64,
