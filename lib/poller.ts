@@ -45,6 +45,12 @@ interface Watch {
 const ALWAYS = EPOLL.ERR | EPOLL.HUP;
 /** Events fetched per epoll_pwait. */
 const BATCH = 64;
+/**
+ * How long a caller whose calls keep succeeding (a UDP sender: the kernel
+ * never makes it wait) may keep the event loop before it yields once, so
+ * that other sockets' wakeups, timers and signals get their turn.
+ */
+const FAIR_SHARE_MS = 4;
 
 /** The error of a wait cut short because its socket was closed. */
 export function closedError(): Error {
@@ -67,6 +73,7 @@ export class Poller {
   readonly #events = new Uint8Array(EPOLL_EVENT_SIZE * BATCH);
   readonly #ctl = new Uint8Array(EPOLL_EVENT_SIZE);
   readonly #counter = new BigUint64Array(1);
+  #lastTurn = performance.now();
 
   /** A poller for `kernel`; its epoll instance is made on first use. */
   constructor(kernel: Kernel) {
@@ -178,6 +185,7 @@ export class Poller {
           null,
           0,
         );
+        this.#lastTurn = performance.now(); // we come from the event loop
         if (n === -ERRNO.EINTR) continue;
         if (n < 0) throw new LklError(-n, "epoll_pwait");
         for (let i = 0; i < n; i++) {
@@ -246,6 +254,22 @@ export class Poller {
     if (watch.registered && !this.#kernel.halted) {
       this.#kernel.syscallResult(SYS.epoll_ctl, this.#epfd, EPOLL.CTL_DEL, fd, this.#ctl);
     }
+  }
+
+  /**
+   * After a call that did not have to wait: null, or a promise to await
+   * when the event loop has not had a turn for a while. An `await` of a
+   * settled promise only runs microtasks; without this, a loop of calls
+   * that always succeed would starve every other task.
+   */
+  fairTurn(): Promise<void> | null {
+    const now = performance.now();
+    if (now - this.#lastTurn < FAIR_SHARE_MS) return null;
+    // A trivial nonblocking call completes through the event loop in some
+    // 15 us, where setTimeout(0) can take a millisecond or two.
+    return this.#kernel.syscallResultAsync(SYS.getpid).then(() => {
+      this.#lastTurn = performance.now();
+    });
   }
 
   /** How many waits are pending (for tests and diagnostics). */

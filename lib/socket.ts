@@ -149,7 +149,11 @@ export class Socket {
     for (;;) {
       const fd = this.#live(syscallName(nr) ?? "socket call");
       const rc = attempt(fd);
-      if (rc >= 0) return rc;
+      if (rc >= 0) {
+        const turn = this.#poller.fairTurn();
+        if (turn) await turn;
+        return rc;
+      }
       if (rc === -ERRNO.EINTR) continue;
       if (rc !== -ERRNO.EAGAIN) this.#fail(nr, rc);
       await this.#poller.wait(fd, events, signal);

@@ -205,6 +205,29 @@ Deno.test("UDP: send, receive with the source, iterate, connect", async () => {
   deepEqual(got, ["second", "third"]);
 });
 
+Deno.test("a loop of sends that never wait does not starve timers or other sockets", async () => {
+  const kernel = await sharedKernel();
+  using sink = kernel.net.listenDatagram({ hostname: "127.0.0.1" });
+  using sender = kernel.net.listenDatagram({ hostname: "127.0.0.1" });
+  using other = kernel.net.listenDatagram({ hostname: "127.0.0.1" });
+  // The kernel drops what the sink cannot queue: a send never has to wait.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 10);
+  const otherReceived = other.receive();
+  setTimeout(() => void sender.send(encoder.encode("wake"), other.addr), 50);
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() - start < 300) {
+    await sender.send(new Uint8Array(64), sink.addr);
+    sent++;
+  }
+  clearInterval(ticker);
+  const [data] = await within(1000, "the other socket's datagram", otherReceived);
+  equal(decoder.decode(data), "wake");
+  ok(sent > 100, `only ${sent} sends`);
+  ok(ticks >= 10, `the timer ticked ${ticks} times in 300 ms`);
+});
+
 Deno.test("ping sockets: ICMP and ICMPv6 echo on loopback, with TTL and kernel timestamps", async () => {
   const kernel = await sharedKernel();
   for (const [family, host] of [[4, "127.0.0.1"], [6, "::1"]] as const) {
