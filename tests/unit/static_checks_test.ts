@@ -47,6 +47,12 @@ Deno.test("static: deno check, JSDoc examples included", async () => {
   equal(r.code, 0, r.output);
 });
 
+Deno.test("static: deno test --doc type-checks every JSDoc example of the library", async () => {
+  // --no-run: the examples boot kernels and name images that do not exist here.
+  const r = await deno(["test", "--doc", "--no-run", "mod.ts", "lib/", "ffi/"]);
+  equal(r.code, 0, r.output);
+});
+
 Deno.test("static: deno doc --lint mod.ts (every export documented)", async () => {
   const r = await deno(["doc", "--lint", "mod.ts"]);
   equal(r.code, 0, r.output);
