@@ -649,10 +649,8 @@ static void *posix_page_alloc(unsigned long size)
 	if (!size || size > ULONG_MAX - RAM_ALIGN)
 		return NULL;
 	start = map_low(size);
-	if (start) {
-		madvise(start, size, MADV_HUGEPAGE);
+	if (start)
 		return start;
-	}
 	len = size + RAM_ALIGN;
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
