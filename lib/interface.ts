@@ -234,7 +234,16 @@ export class Interface implements AsyncDisposable {
   setMtu(mtu: number): void {
     this.#live("mtu");
     if (!Number.isInteger(mtu) || mtu <= 0) throw new RangeError(`bad MTU ${mtu}`);
-    this.#ifreq(SIOC.SIFMTU, mtu);
+    try {
+      this.#ifreq(SIOC.SIFMTU, mtu);
+    } catch (e) {
+      if (!(e instanceof LklError) || e.code !== "EINVAL") throw e;
+      throw new LklError(e.errno, "SIOCSIFMTU", {
+        path: this.name,
+        detail:
+          `MTU ${mtu} refused: it may not exceed the TAP's MTU when attached, nor go below 68`,
+      });
+    }
   }
 
   /**

@@ -138,3 +138,28 @@ Deno.test("-N half-closes at the end of input: the host answers, then lkl netcat
   match(r.stderr, /^Connection to fd00::1 5006 port \[tcp\/\*\] succeeded!$/m);
   await host.output;
 });
+
+Deno.test("--gw: a host off the link is reached through the gateway", async () => {
+  await using ns = await namespaceWithTap();
+  // An address of the host's own, not on the TAP's link: only a route reaches it.
+  await ns.exec(["ip", "addr", "add", "10.99.5.1/32", "dev", "lo"]);
+  const host = ns.spawn(["socat", "-u", "TCP4-LISTEN:5007,bind=10.99.5.1", "-"]);
+  await waitListening(ns, 5007);
+  const r = await ns.lkl(
+    [
+      "netcat",
+      "--tap",
+      "tap0",
+      "--addr",
+      "10.77.0.2/24",
+      "--gw",
+      "10.77.0.1",
+      "-N",
+      "10.99.5.1",
+      "5007",
+    ],
+    { stdin: new TextEncoder().encode("through the gateway\n") },
+  ).output;
+  equal(r.code, 0, r.stderr);
+  equal((await host.output).stdout, "through the gateway\n");
+});
