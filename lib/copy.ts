@@ -366,12 +366,28 @@ class Copy {
     return [name, value];
   }
 
-  /** Makes room for a new entry `dst`: EEXIST unless overwriting a non-directory. */
-  #replace(dst: Place): void {
-    if (!this.#options.overwrite) return;
+  /**
+   * After making `dst` failed with EEXIST: whether it made room for it
+   * (overwriting, and not a directory there), so that making it again may
+   * work. Entries are made first and replaced only then: a call less for
+   * each that was not there.
+   */
+  #replace(dst: Place): boolean {
+    if (!this.#options.overwrite) return false;
     const rc = dst.dir.unlinkResult(dst.name);
     if (rc < 0 && rc !== -ERRNO.ENOENT && rc !== -ERRNO.EISDIR) {
       throw new LklError(-rc, "unlinkat", { path: dst.path });
+    }
+    return rc !== -ERRNO.EISDIR;
+  }
+
+  /** Runs `make` (a Directory call that throws), again after {@link #replace} on EEXIST. */
+  #made(dst: Place, make: () => void): void {
+    try {
+      make();
+    } catch (e) {
+      if (!(e instanceof LklError && e.errno === ERRNO.EEXIST && this.#replace(dst))) throw e;
+      make();
     }
   }
 
@@ -415,31 +431,37 @@ class Copy {
       }:${v.getBigUint64(at + ENTRY.INO, true)}`;
       const first = this.#links.get(key);
       if (first !== undefined) {
-        this.#replace(dst);
+        let linked = false;
         try {
-          await this.#to.tree.link(first, dst.path);
+          try {
+            await this.#to.tree.link(first, dst.path);
+          } catch (e) {
+            if (!(e instanceof LklError && e.errno === ERRNO.EEXIST && this.#replace(dst))) throw e;
+            await this.#to.tree.link(first, dst.path);
+          }
+          linked = true;
+        } catch (e) {
+          if (!tolerable(e) && !(e instanceof LklError && e.errno === ERRNO.EMLINK)) throw e;
+          this.#skip("hard links", dst.path, `hard link to ${first} stored as a copy (${e.code})`);
+        }
+        if (linked) {
           this.stats.hardLinks++;
           ring.release(length);
           if (!all) await this.#skipData();
           return;
-        } catch (e) {
-          if (!tolerable(e) && !(e instanceof LklError && e.errno === ERRNO.EMLINK)) throw e;
-          this.#skip("hard links", dst.path, `hard link to ${first} stored as a copy (${e.code})`);
         }
       } else {
         this.#links.set(key, dst.path);
       }
     }
-    this.#replace(dst);
     const sys = this.#sys;
     const mode = v.getUint32(at + ENTRY.MODE, true);
     // Made with its permissions (less the umask); statx says what it got.
-    const fd = sys.openat(
-      dst.dir.fd,
-      cname,
-      O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.CLOEXEC,
-      mode & 0o777,
-    );
+    const flags = O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.CLOEXEC;
+    let fd = sys.openat(dst.dir.fd, cname, flags, mode & 0o777);
+    if (fd === -ERRNO.EEXIST && this.#replace(dst)) {
+      fd = sys.openat(dst.dir.fd, cname, flags, mode & 0o777);
+    }
     if (fd < 0) throw new LklError(-fd, "openat", { path: dst.path });
     let released = false;
     try {
@@ -537,9 +559,8 @@ class Copy {
     const targetLen = v.getUint32(at + ENTRY.TARGET_LEN, true);
     const start = at + ENTRY.NAME + nameLen + 1;
     const target = decoder.decode(this.#ring.bytes.slice(start, start + targetLen));
-    this.#replace(dst);
     try {
-      dst.dir.symlink(target, dst.name);
+      this.#made(dst, () => dst.dir.symlink(target, dst.name));
     } catch (e) {
       if (!tolerable(e)) throw e;
       this.#skip("symlinks", dst.path, `symlink to ${target} not stored (${e.code})`);
@@ -560,9 +581,8 @@ class Copy {
       v.getUint32(at + ENTRY.RDEV_MAJOR, true),
       v.getUint32(at + ENTRY.RDEV_MINOR, true),
     );
-    this.#replace(dst);
     try {
-      dst.dir.mknod(dst.name, mode & (S.IFMT | 0o777), dev);
+      this.#made(dst, () => dst.dir.mknod(dst.name, mode & (S.IFMT | 0o777), dev));
     } catch (e) {
       if (!tolerable(e)) throw e;
       this.#skip("special files", dst.path, `special file not made (${e.code})`);

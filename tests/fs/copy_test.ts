@@ -111,6 +111,11 @@ Deno.test("a copy that fails midway stops its reader: no fd of the mount is left
     copyTree({ tree: host, path: "." }, { tree: mount, path: "." }),
     (e) => e instanceof LklError && e.code === "EEXIST",
   );
+  // Overwriting replaces files and links, and merges into directories.
+  await Deno.writeTextFile(join(src, "one"), "changed\n");
+  await copyTree({ tree: host, path: "." }, { tree: mount, path: "." }, { overwrite: true });
+  equal(await mount.readTextFile("one"), "changed\n");
+  equal(await mount.readLink("links/rel"), "target");
   // Out, into a directory holding one of the files.
   const out = join(dir, "out-fail");
   await Deno.mkdir(join(out, "nested", "deeper", "deepest"), { recursive: true });
