@@ -7,7 +7,7 @@
  * @module
  */
 
-import { AT, O, S, STATX } from "../ffi/constants.ts";
+import { AT, AT_FDCWD, O, S, STATX } from "../ffi/constants.ts";
 import { CStringScratch } from "../ffi/cstring.ts";
 import { ERRNO } from "../ffi/errno.ts";
 import { type Statx, STATX_SIZE } from "../ffi/structs.ts";
@@ -156,6 +156,9 @@ type Xattr = [name: string, value: Uint8Array];
 const EMPTY = new Uint8Array(1); // "" for AT_EMPTY_PATH
 const decoder = new TextDecoder();
 const SYNC_FILE_RANGE_WRITE = 2;
+const DROP_EVERY = 16 << 20;
+const DROP_CACHES = new TextEncoder().encode("/proc/sys/vm/drop_caches\0");
+const DROP_PAGE_CACHE = new TextEncoder().encode("1");
 const POSIX_FADV_DONTNEED = 4;
 /** How often the copy lets the event loop run (progress display, timers), in ms. */
 const YIELD_MS = 100;
@@ -176,6 +179,7 @@ class Copy {
   readonly #names = new Uint8Array(4096);
   readonly #root = new CStringScratch();
   readonly #other = new CStringScratch();
+  #bytesAtDrop = 0;
   #ring!: Ring;
   #stream!: SourceStream;
   readonly stats: CopyStats = {
@@ -336,6 +340,7 @@ class Copy {
             frame.dir.close();
           }
           this.stats.directories++;
+          this.#dropCleanPages();
           this.stats.entries++;
           this.#progress(frame.path);
         } else if (type === REC.XATTR) {
@@ -354,6 +359,23 @@ class Copy {
     } finally {
       for (const frame of stack) frame.dir.close();
     }
+  }
+
+  /**
+   * Into an image, every DROP_EVERY bytes, at the end of a directory: the
+   * kernel drops its clean page cache (what writeback sent to the image
+   * already, and metadata blocks it may read again). The kernel's memory
+   * is this process's: it then reuses those pages instead of touching
+   * fresh ones (20,000 files: peak RSS 169 MiB instead of 228, no slower).
+   * Only clean pages go, of every file system of this kernel.
+   */
+  #dropCleanPages(): void {
+    if (this.#sys.name !== "lkl" || this.stats.bytes - this.#bytesAtDrop < DROP_EVERY) return;
+    this.#bytesAtDrop = this.stats.bytes;
+    const fd = this.#sys.openat(AT_FDCWD, DROP_CACHES, O.WRONLY | O.CLOEXEC, 0);
+    if (fd < 0) return; // no /proc: nothing dropped, nothing lost
+    this.#sys.pwrite(fd, DROP_PAGE_CACHE, 0);
+    this.#sys.close(fd);
   }
 
   #xattr(at: number): Xattr {
