@@ -17,9 +17,28 @@ import type { CPath, System } from "./system.ts";
 const DOT = cString(".");
 const EMPTY = cString("");
 const decoder = new TextDecoder();
-// Names for one synchronous call at a time (two for calls that take two).
-const NAME = new CStringScratch();
-const NAME2 = new CStringScratch();
+/**
+ * Entry names, encoded for one synchronous call at a time: one path
+ * component, never "." or ".." (from a tree's root, ".." would leave the
+ * tree), never with a "/". "" stays allowed: some calls mean the directory
+ * itself by it, the others fail with ENOENT.
+ */
+class NameScratch extends CStringScratch {
+  override encode(name: string): Uint8Array<ArrayBuffer> {
+    if (name === "." || name === ".." || name.includes("/")) {
+      throw new LklError(ERRNO.EINVAL, "name", {
+        path: name,
+        detail: "not a single file name (one component, not . or ..)",
+      });
+    }
+    return super.encode(name);
+  }
+}
+
+// Two for the calls that take two names; symlink targets are free text.
+const NAME = new NameScratch();
+const NAME2 = new NameScratch();
+const TARGET = new CStringScratch();
 // statx results, decoded before the next call.
 const STATX_BUF = new Uint8Array(STATX_SIZE);
 // getdents64 records, decoded before the next call.
@@ -35,6 +54,8 @@ export interface DirEntry {
   isDirectory: boolean;
   /** A symbolic link. */
   isSymlink: boolean;
+  /** The inode number getdents gave (bigint: file systems use all 64 bits). */
+  ino: bigint;
 }
 
 /** The statx fields a copy wants. */
@@ -136,6 +157,7 @@ export class Directory {
             isFile: type === 8,
             isDirectory: type === 4,
             isSymlink: type === 10,
+            ino: d.ino,
           });
         }
       }
@@ -209,7 +231,7 @@ export class Directory {
   /** Makes the symlink `name` pointing to `target` (stored as given). */
   symlink(target: string, name: string): void {
     this.#check(
-      this.#sys.symlinkat(NAME2.encode(target), this.fd, NAME.encode(name)),
+      this.#sys.symlinkat(TARGET.encode(target), this.fd, NAME.encode(name)),
       "symlinkat",
       name,
     );

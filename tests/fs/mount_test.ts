@@ -7,7 +7,7 @@
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import { DiskError, FileTree, LklError, S, SEEK } from "../../mod.ts";
-import { rejected } from "../helpers/assert.ts";
+import { rejected, thrown } from "../helpers/assert.ts";
 import { checkImage, makeImage, sh, sparseFile, tempDir } from "../helpers/images.ts";
 import { haltTest, sharedKernel } from "../helpers/kernel.ts";
 
@@ -213,6 +213,12 @@ Deno.test("paths cannot leave the mount: .., absolute and relative symlinks stay
   const e = await rejected(m.readFile("d/missing"), LklError);
   equal(e.path, "d/missing");
   match(e.message, /d\/missing: No such file or directory/);
+  // The name-relative calls of a directory take one component: ".." from the
+  // root (which would reach /mnt) and names with "/" are refused.
+  for (const name of ["..", ".", "d/inside", "../mnt"]) {
+    equal(thrown(() => m.root.lstatx(name), LklError).code, "EINVAL", name);
+    equal(thrown(() => m.root.openDir(name), LklError).code, "EINVAL", name);
+  }
 });
 
 Deno.test("a host directory is a FileTree too, with the same confinement", async () => {
