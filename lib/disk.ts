@@ -22,6 +22,15 @@ import {
 import type { Kernel } from "./kernel.ts";
 import { Mount, type MountOptions } from "./mount.ts";
 
+/** The mount option that reads a file system without replaying its log. */
+const NO_REPLAY_OPTION: Record<string, string> = {
+  ext3: "noload",
+  ext4: "noload",
+  xfs: "norecovery",
+  f2fs: "norecovery",
+  btrfs: "rescue=nologreplay",
+};
+
 /** Options of {@link Kernel.attachDisk}. */
 export interface AttachOptions {
   /**
@@ -280,8 +289,12 @@ export class Disk {
         "needs-recovery",
         ERRNO.EROFS,
         this.path,
-        `${what}: the ${probe.type} journal needs recovery, which a read-only attach cannot write; ` +
-          `attach it read-write once, or mount with the option "noload" to read it without the journal`,
+        `${what}: the ${probe.type} ${
+          probe.type === "btrfs" ? "log tree" : "journal"
+        } needs recovery, which a read-only attach cannot write; ` +
+          `attach it read-write once, or mount with the option "${
+            NO_REPLAY_OPTION[probe.type] ?? "noload"
+          }" to read it without ${probe.type === "btrfs" ? "replaying it" : "the journal"}`,
       );
     }
     const mountPoint = this.#mountPoint(device);
