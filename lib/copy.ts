@@ -66,6 +66,12 @@ export interface CopyOptions {
   /** Called after each entry and each chunk of file data. */
   onProgress?: (progress: CopyProgress) => void;
   /**
+   * Cancels the copy: it stops after the entry or chunk in progress and
+   * rejects with the signal's reason; what was copied so far stays, and
+   * every file and directory it opened is closed.
+   */
+  signal?: AbortSignal;
+  /**
    * Read the source on a second thread (a Worker) while this one writes
    * the destination, when the two are different systems (default true).
    */
@@ -260,6 +266,7 @@ class Copy {
   }
 
   #progress(path: string): void {
+    this.#options.signal?.throwIfAborted();
     this.#options.onProgress?.({ entries: this.stats.entries, bytes: this.stats.bytes, path });
   }
 

@@ -126,6 +126,24 @@ Deno.test("a copy that fails midway stops its reader: no fd of the mount is left
     (e) => e instanceof LklError && e.code === "EEXIST",
   );
   equal(await Deno.readTextFile(join(out, "nested", "deeper", "deepest", "random-1MiB")), "mine\n");
+  // Cancelled through its signal after a few entries: rejects with the reason.
+  const controller = new AbortController();
+  let seen = 0;
+  const reason = new Error("cancelled by the test");
+  await Deno.mkdir(join(dir, "out-cancel"));
+  using cancelled = FileTree.host(join(dir, "out-cancel"));
+  await rejects(
+    copyTree({ tree: mount, path: "." }, {
+      tree: FileTree.host(await Deno.makeTempDir()),
+      path: ".",
+    }, {
+      signal: controller.signal,
+      onProgress: () => {
+        if (++seen === 3) controller.abort(reason);
+      },
+    }),
+    (e) => e === reason,
+  );
   await mount.close(); // EBUSY if the reader had left a file or directory open
 });
 
