@@ -44,6 +44,7 @@ export const TEST_PACKAGES: readonly string[] = [
   "iperf3",
   "nftables", // nft: random packet loss when the host kernel has no netem
   "slirp4netns", // the userspace TCP/IP reference of the network benchmarks
+  "ethtool", // TSO off on the veth of the native network benchmarks
   "tmux",
   "zsh", // the completion scripts of lkl completions are checked in each shell
   "fish",
