@@ -18,47 +18,64 @@ function escape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-const WIDTH = 760;
-const LABEL = 330;
-const BAR_AREA = WIDTH - LABEL - 70;
+const BAR_AREA = 420;
 const ROW = 30;
 const TOP = 44;
+/** Bars longer than this many times the reference are cut (the label keeps the value). */
+const CAP = 4;
+/** Rough width of a character of the 13 px labels. */
+const CHAR = 7.2;
+
+/**
+ * The rows to draw: a measurement reported in two units (Mbit/s and
+ * packets/s) has the same relative speed twice; it gets one bar.
+ */
+function distinctRows(rows: Row[]): Row[] {
+  return rows.filter((row, i) =>
+    !rows.slice(0, i).some((r) =>
+      r.name === row.name && Math.abs(relativeSpeed(r) - relativeSpeed(row)) < 1e-9
+    )
+  );
+}
 
 /** The chart of one suite's result, as an SVG document. */
 export function svgChart(result: SuiteResult, title = result.suite): string {
-  const speeds = result.rows.map(relativeSpeed);
-  // Scale to the largest bar, but always show the reference line at 1.
-  const max = Math.max(1.25, ...speeds.map((s) => Math.min(s, 8)));
-  const x = (v: number) => LABEL + (Math.min(v, max) / max) * BAR_AREA;
-  const height = TOP + result.rows.length * ROW + 36;
+  const rows = distinctRows(result.rows);
+  const speeds = rows.map(relativeSpeed);
+  const label = Math.ceil(Math.max(...rows.map((r) => r.name.length)) * CHAR) + 20;
+  const width = Math.max(label + BAR_AREA + 70, Math.ceil(title.length * 8.6) + 20);
+  // Scale to the largest bar (at most CAP), always showing the reference line at 1.
+  const max = Math.max(1.25, ...speeds.map((s) => Math.min(s, CAP)));
+  const x = (v: number) => label + (Math.min(v, max) / max) * BAR_AREA;
+  const height = TOP + rows.length * ROW + 36;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" ` +
-    `viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="22" font-size="16" font-weight="bold">${escape(title)}</text>`,
+    `<text x="10" y="22" font-size="15" font-weight="bold">${escape(title)}</text>`,
     `<text x="10" y="38" fill="#555">speed of lkl relative to the reference ` +
-    `(1 = same; longer is better)</text>`,
+    `(1 = same; longer is better; bars stop at ${CAP}×)</text>`,
   ];
-  result.rows.forEach((row, i) => {
+  rows.forEach((row, i) => {
     const y = TOP + i * ROW;
     const speed = speeds[i];
     const color = speed >= 1 ? "#2e7d32" : speed >= 0.5 ? "#f9a825" : "#c62828";
     parts.push(
-      `<text x="${LABEL - 8}" y="${y + 18}" text-anchor="end">${escape(row.name)}</text>`,
-      `<title>${
+      `<g><title>${
         escape(
           `${row.name}: ${row.value.toPrecision(4)} ${row.unit} vs ${
             row.reference.toPrecision(4)
           } ${row.unit} (${row.referenceName})`,
         )
       }</title>`,
-      `<rect x="${LABEL}" y="${y + 5}" width="${Math.max(1, x(speed) - LABEL).toFixed(1)}" ` +
+      `<text x="${label - 8}" y="${y + 18}" text-anchor="end">${escape(row.name)}</text>`,
+      `<rect x="${label}" y="${y + 5}" width="${Math.max(1, x(speed) - label).toFixed(1)}" ` +
         `height="18" fill="${color}"/>`,
-      `<text x="${(x(speed) + 5).toFixed(1)}" y="${y + 18}">${speed.toFixed(2)}×</text>`,
+      `<text x="${(x(speed) + 5).toFixed(1)}" y="${y + 18}">${speed.toFixed(2)}×</text></g>`,
     );
   });
   const one = x(1).toFixed(1);
-  const bottom = TOP + result.rows.length * ROW;
+  const bottom = TOP + rows.length * ROW;
   parts.push(
     `<line x1="${one}" y1="${TOP}" x2="${one}" y2="${bottom}" stroke="#333" ` +
       `stroke-dasharray="4 3"/>`,

@@ -5,7 +5,8 @@
  * bench/results/<suite>.json plus bench/results/latest.md.
  *
  * A suite is a module bench/<name>.ts exporting `suite` (bench/suite.ts).
- * Each also gets a bar chart, bench/results/<suite>.svg (bench/chart.ts).
+ * latest.md and the bar charts, bench/results/<suite>.svg (bench/chart.ts),
+ * cover every suite that has results, not only those run this time.
  *
  * @module
  */
@@ -52,21 +53,62 @@ function markdown(result: SuiteResult): string {
   return lines.join("\n");
 }
 
+/** What bench/results/<suite>.json holds. */
+interface StoredResult extends SuiteResult {
+  machine: string;
+  date: string;
+  description: string;
+}
+
+/** Rewrites every chart and bench/results/latest.md from the stored results of all suites. */
+async function writeReport(available: string[]): Promise<void> {
+  const sections = ["# lkl benchmarks", ""];
+  sections.push(
+    "Each suite compares lkl with references measured in the same run, on the machine named " +
+      "with it. Charts: speed of lkl relative to the reference (1 = same).",
+  );
+  for (const name of available) {
+    let stored: StoredResult;
+    try {
+      stored = JSON.parse(await Deno.readTextFile(join(RESULTS, `${name}.json`)));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) continue;
+      throw e;
+    }
+    const title = stored.description ?? name;
+    await Deno.writeTextFile(join(RESULTS, `${name}.svg`), svgChart(stored, title));
+    sections.push(
+      "",
+      markdown(stored),
+      "",
+      `Measured ${stored.date.slice(0, 16).replace("T", " ")} UTC on ${stored.machine}.`,
+      "",
+      `![${name}](${name}.svg)`,
+    );
+  }
+  await Deno.writeTextFile(join(RESULTS, "latest.md"), sections.join("\n") + "\n");
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: Deno.args,
-    options: { quick: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      quick: { type: "boolean" },
+      report: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
     allowPositionals: true,
   });
   const available = await suiteNames();
   if (values.help) {
     console.log(
-      `deno task bench [SUITE...] [--quick]\n\nSuites: ${available.join(", ")}\n` +
-        "Results go to bench/results/<suite>.json and bench/results/latest.md.",
+      `deno task bench [SUITE...] [--quick] [--report]\n\nSuites: ${available.join(", ")}\n` +
+        "Results go to bench/results/<suite>.json; bench/results/latest.md and the charts\n" +
+        "(<suite>.svg) cover every suite with results. --report only rewrites those.",
     );
     return 0;
   }
-  const wanted = positionals.length > 0 ? positionals : available;
+  const wanted = values.report ? [] : positionals.length > 0 ? positionals : available;
   for (const name of wanted) {
     if (!available.includes(name)) {
       console.error(`bench: no suite "${name}" (suites: ${available.join(", ")})`);
@@ -75,36 +117,29 @@ async function main(): Promise<number> {
   }
   await Deno.mkdir(RESULTS, { recursive: true });
   const description = await machine();
-  const sections = [`# lkl benchmarks`, "", `${new Date().toISOString()} — ${description}`];
   let failed = 0;
   for (const name of wanted) {
     const { suite } = await import(join(BENCH, `${name}.ts`)) as { suite: Suite };
     console.error(`== ${suite.name}: ${suite.description}`);
     try {
       const result = await suite.run({ quick: values.quick ?? false });
+      const stored: StoredResult = {
+        machine: description,
+        date: new Date().toISOString(),
+        description: suite.description,
+        ...result,
+      };
       await Deno.writeTextFile(
         join(RESULTS, `${suite.name}.json`),
-        JSON.stringify(
-          { machine: description, date: new Date().toISOString(), ...result },
-          null,
-          2,
-        ) +
-          "\n",
+        JSON.stringify(stored, null, 2) + "\n",
       );
-      await Deno.writeTextFile(
-        join(RESULTS, `${suite.name}.svg`),
-        svgChart(result, suite.description),
-      );
-      const text = markdown(result);
-      console.log(text + "\n");
-      sections.push("", text, "", `![${suite.name}](${suite.name}.svg)`);
+      console.log(markdown(result) + "\n");
     } catch (e) {
       failed++;
       console.error(`bench ${name} failed: ${e instanceof Error ? e.message : e}`);
-      sections.push("", `### ${name}`, "", `failed: ${e instanceof Error ? e.message : e}`);
     }
   }
-  await Deno.writeTextFile(join(RESULTS, "latest.md"), sections.join("\n") + "\n");
+  await writeReport(available);
   return failed ? 1 : 0;
 }
 

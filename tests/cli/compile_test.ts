@@ -8,7 +8,7 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { compile } from "../../tasks/compile.ts";
-import { BUILD } from "../helpers/build_output.ts";
+import { BUILD, REPO } from "../helpers/build_output.ts";
 
 Deno.test({
   name: "deno task compile: build/lkl runs from any directory and carries liblkl.so",
@@ -57,4 +57,39 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("deno install: the installed lkl runs from any directory with the checkout's library", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const install = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "install",
+        "-g",
+        "-A",
+        "-f",
+        "-n",
+        "lkl",
+        "--root",
+        root,
+        "--config",
+        join(REPO, "deno.json"),
+        join(REPO, "cli", "main.ts"),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    equal(install.code, 0, new TextDecoder().decode(install.stderr));
+    const version = await new Deno.Command(join(root, "bin", "lkl"), {
+      args: ["--version"],
+      cwd: "/",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(version.stdout);
+    equal(version.code, 0, new TextDecoder().decode(version.stderr));
+    ok(out.includes(join(BUILD, "liblkl.so")), out);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
