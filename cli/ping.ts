@@ -18,6 +18,7 @@ import { Command, Option } from "@commander-js/extra-typings";
 import {
   type EchoReply,
   errnoMessage,
+  type Interface,
   isLinkLocal,
   LklError,
   parseIp,
@@ -56,6 +57,12 @@ const TIMEVAL_SIZE = 16;
 /** Time to wait for a reply after the last request when none came (iputils' -W default). */
 const DEFAULT_LINGER_S = 10;
 const MAX_SIZE = { 4: 65_507, 6: 65_527 } as const;
+/**
+ * How long ping6 without --addr waits for a router advertisement's address:
+ * the kernel solicits a router three times, 4 s apart (RFC 4861), and the
+ * address then passes DAD (1 s).
+ */
+const SLAAC_WAIT_MS = 10_000;
 
 /** iputils' per-reply time: 3 decimals below 1 ms, 2 below 10, 1 below 100, then none. */
 export function formatReplyTime(us: number): string {
@@ -169,6 +176,23 @@ function sentTimeOf(payload: Uint8Array): number {
   return Number(v.getBigInt64(0, true)) * 1000 + Number(v.getBigInt64(8, true)) / 1000;
 }
 
+/**
+ * A global destination without --addr needs a global source: waits for the
+ * address SLAAC makes from a router advertisement (router solicitation right
+ * after link-local DAD, the advertisement, then DAD of the new address).
+ * Without a router on the link it goes on with the link-local address, and
+ * the route lookup then says whether the destination is reachable at all.
+ */
+async function slaacAddress(iface: Interface): Promise<boolean> {
+  try {
+    await iface.waitForAddress({ family: 6, scope: "global", timeoutMs: SLAAC_WAIT_MS });
+    return true;
+  } catch (e) {
+    if (e instanceof LklError && e.code === "ETIMEDOUT") return false;
+    throw e;
+  }
+}
+
 /** Runs ping to `dest` and returns the exit status (errors throw ExitError 2). */
 export async function runPing(dest: string, options: PingOptions, family?: 4 | 6): Promise<number> {
   let target;
@@ -204,8 +228,16 @@ export async function runPing(dest: string, options: PingOptions, family?: 4 | 6
   let socket: PingSocket | undefined;
   try {
     let destText = dest;
+    let hint = "";
     try {
-      if (v === 6 && !options.addr) await iface.linkLocal();
+      if (v === 6 && !options.addr) {
+        await iface.linkLocal();
+        if (!isLinkLocal(target) && !(await slaacAddress(iface))) {
+          hint = ` (no router advertised a prefix on ${iface.name} within ${
+            SLAAC_WAIT_MS / 1000
+          } s: give --addr ADDR/PREFIX)`;
+        }
+      }
       if (isLinkLocal(target) && target.zone === undefined) destText = `${dest}%${iface.name}`;
       // What iputils does first: a UDP connect finds the route and the source address.
       using probe = kernel.net.listenDatagram({ hostname: v === 4 ? "0.0.0.0" : "::" });
@@ -222,7 +254,7 @@ export async function runPing(dest: string, options: PingOptions, family?: 4 | 6
       socket = kernel.net.openPing({ family: v, source: options.addr ? source : undefined });
     } catch (e) {
       const text = e instanceof LklError && e.syscall === "connect"
-        ? `connect: ${errnoMessage(e.errno)}`
+        ? `connect: ${errnoMessage(e.errno)}${hint}`
         : networkErrorText(e);
       throw new ExitError(PING_EXIT.ERROR, `ping: ${text}`, { cause: e });
     }
@@ -327,7 +359,11 @@ export function pingOptions(command: Command) {
   return command
     .argument("<DEST>", "address to ping (IPv6 link-local ones are on the TAP's link)")
     .addOption(tapOption())
-    .addOption(addrOption("the kernel interface's address (default for IPv6: its link-local one)"))
+    .addOption(
+      addrOption(
+        "the interface's address (default for IPv6: the SLAAC one when a router advertises a prefix within 10 s, else link-local)",
+      ),
+    )
     .addOption(gwOption())
     .addOption(offloadOption())
     .addOption(

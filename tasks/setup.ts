@@ -43,6 +43,7 @@ export const TEST_PACKAGES: readonly string[] = [
   "netcat-openbsd",
   "iperf3",
   "nftables", // nft: random packet loss when the host kernel has no netem
+  "radvd", // router advertisements for the SLAAC test of ping6
   "slirp4netns", // the userspace TCP/IP reference of the network benchmarks
   "ethtool", // TSO off on the veth of the native network benchmarks
   "tmux",

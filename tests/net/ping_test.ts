@@ -6,7 +6,8 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { Netns, type Running, waitUntil } from "../helpers/netns.ts";
+import { join } from "../helpers/path.ts";
+import { Netns, type Running, tempDir, waitUntil } from "../helpers/netns.ts";
 
 const HOST6 = "fd00::1";
 const LKL6 = "fd00::2";
@@ -130,6 +131,54 @@ Deno.test("lkl ping6 without --addr uses its link-local address (after DAD)", as
   match(r.stdout, /^PING fe80::1\(fe80::1\) from fe80::[0-9a-f:]+ eth0: 56 data bytes$/m);
   match(r.stdout, /^64 bytes from fe80::1%eth0: icmp_seq=3 ttl=64 time=/m);
   equal(stats(r.stdout).received, 3);
+});
+
+/** The host side as a router: radvd advertises `prefix` on tap0, as a LAN's router would. */
+async function advertise(ns: Netns, dir: string, prefix: string): Promise<Running> {
+  const conf = join(dir, "radvd.conf");
+  await Deno.writeTextFile(
+    conf,
+    `interface tap0 {\n  AdvSendAdvert on;\n  MinRtrAdvInterval 3;\n  MaxRtrAdvInterval 4;\n` +
+      `  prefix ${prefix} { AdvOnLink on; AdvAutonomous on; };\n};\n`,
+  );
+  await ns.exec(["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"]);
+  const radvd = ns.spawn(["radvd", "-n", "-C", conf, "-p", join(dir, "radvd.pid"), "-m", "stderr"]);
+  await waitUntil("radvd started", async () => {
+    try {
+      await Deno.stat(join(dir, "radvd.pid"));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return radvd;
+}
+
+Deno.test("lkl ping6 without --addr takes the SLAAC address a router advertisement gives", async () => {
+  await using ns = await namespaceWithTap();
+  await using dir = await tempDir();
+  const radvd = await advertise(ns, dir.path, "fd00:5::/64");
+  await ns.exec(["ip", "addr", "add", "fd00:5::1/64", "dev", "tap0", "nodad"]);
+  const r = await ns.lkl(["ping6", "--tap", "tap0", "-c", "3", "-i", "0.1", "fd00:5::1"]).output;
+  equal(r.code, 0, r.stdout + r.stderr);
+  // EUI-64 from the interface's MAC, in the advertised prefix.
+  match(
+    r.stdout,
+    /^PING fd00:5::1\(fd00:5::1\) from fd00:5::[0-9a-f]{1,4}:[0-9a-f]{1,2}ff:fe[0-9a-f]{2}:[0-9a-f]{1,4} eth0: 56 data bytes$/m,
+  );
+  equal(stats(r.stdout).received, 3);
+  radvd.child.kill("SIGTERM");
+  await radvd.output;
+});
+
+Deno.test("lkl ping6 without --addr and without a router says to give --addr", async () => {
+  await using ns = await namespaceWithTap();
+  const r = await ns.lkl(["ping6", "--tap", "tap0", "-c", "1", "fd00:9::1"]).output;
+  equal(r.code, 2, r.stdout + r.stderr);
+  equal(
+    r.stderr.trim(),
+    "lkl: ping: connect: Network is unreachable (no router advertised a prefix on eth0 within 10 s: give --addr ADDR/PREFIX)",
+  );
 });
 
 Deno.test("lkl ping6 exits 1 when no reply comes, and prints 100% loss", async () => {
