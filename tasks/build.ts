@@ -4,7 +4,7 @@
  *
  * Stages, each printed with its duration on stderr:
  *   setup    the Debian packages are installed (tasks/setup.ts)
- *   extract  the kernel tarball is extracted once into the cache
+ *   extract  the kernel tarball is extracted once into the cache, and linux/patches/ applied
  *   cache    an unchanged tree is restored from the artifact cache and the build ends
  *   config   `make allnoconfig` with linux/config/lkl.config, then every symbol is checked
  *   kernel   the kernel, out of tree with ccache, into <cache>/obj/lkl.o
@@ -391,7 +391,13 @@ export async function build(options: BuildOptions = {}): Promise<BuildInfo> {
     const source = await stage(durations, "extract", async () => {
       const result = await ensureSource(dirs);
       await linkArch(result.src);
-      return [result, `${result.src}${result.extracted ? "" : " (already extracted)"}`];
+      const patched = result.patches.length ? `, ${result.patches.length} patch(es)` : "";
+      return [
+        result,
+        `${result.src}${
+          result.extracted ? ` (extracted${patched})` : ` (already extracted${patched})`
+        }`,
+      ];
     });
     const linux = formatKernelVersion(await treeVersion(source.src));
     say(`version  Debian ${SOURCE_PACKAGE} ${source.packageVersion} (Linux ${linux})`);

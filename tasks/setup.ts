@@ -18,6 +18,7 @@ export const BUILD_PACKAGES: readonly string[] = [
   "bc",
   "flex",
   "bison",
+  "patch", // linux/patches/ onto the extracted tree
   "ccache",
   "libelf-dev",
   "libssl-dev",
