@@ -23,7 +23,7 @@ import { DT, O, S, STATX } from "../ffi/constants.ts";
 import { ERRNO, errnoMessage } from "../ffi/errno.ts";
 import { decodeDirents, type Dirent64, type Statx } from "../ffi/structs.ts";
 import { Directory, STATX_WANTED } from "./directory.ts";
-import type { Disk } from "./disk.ts";
+import { type Disk, DiskError } from "./disk.ts";
 import { LklError } from "./errors.ts";
 import type { Kernel } from "./kernel.ts";
 import {
@@ -499,6 +499,41 @@ function checkFsType(fstype: string): string {
   return fstype === "ext2" || fstype === "ext3" ? "ext4" : fstype;
 }
 
+/**
+ * File systems whose superblock does not say that the log needs recovery:
+ * only the log itself does (an xfs log without an unmount record, f2fs
+ * nodes fsynced after the last checkpoint).
+ */
+const LOG_ONLY_RECOVERY = new Set(["xfs", "f2fs"]);
+
+/** What a log that needs recovery holds, by file system. */
+const UNREPLAYED: Record<string, string> = {
+  ext4: "journal holds transactions not yet written back",
+  xfs: "log holds transactions not yet written back (no unmount record)",
+  f2fs: "node log holds fsynced writes made after the last checkpoint",
+  btrfs: "log tree holds fsynced writes not yet written back",
+};
+
+/**
+ * Asks the driver itself whether the log needs recovery: on a read-only
+ * disk, xfs and f2fs refuse a mount with recovery (EROFS) exactly when
+ * there is something to recover, and mount a clean log without writing.
+ */
+async function logNeedsRecovery(
+  disk: Disk,
+  options: CheckOptions,
+  fstype: string,
+): Promise<boolean> {
+  try {
+    const mount = await disk.mount({ partition: options.partition, fstype, readOnly: true });
+    await mount.close();
+    return false;
+  } catch (e) {
+    if (e instanceof DiskError && e.problem === "needs-recovery") return true;
+    throw e;
+  }
+}
+
 async function repairMount(
   kernel: Kernel,
   disk: Disk,
@@ -542,28 +577,26 @@ export async function checkImage(
   await using disk = await kernel.attachDisk(image, { readOnly: !repair });
   const corrected = repair ? await repairMount(kernel, disk, options) : [];
   options.signal?.throwIfAborted();
-  const logStart = kernel.log().length;
   const probe = disk.probe(options.partition);
   const fstype = checkFsType(options.fstype ?? probe?.type ?? "");
+  const unreplayed = probe?.needsRecovery ||
+    (!repair && LOG_ONLY_RECOVERY.has(fstype) && await logNeedsRecovery(disk, options, fstype));
+  const logStart = kernel.log().length;
   await using mount = await disk.mount({
     partition: options.partition,
     fstype: fstype === "" ? undefined : fstype,
     readOnly: true,
-    options: noWriteOptions(fstype, probe?.needsRecovery ?? false),
+    options: noWriteOptions(fstype, unreplayed),
   });
-  const unreplayed = probe?.needsRecovery ?? false;
   // A btrfs mounted with rescue=nologreplay refuses to scrub.
   const scrub = options.scrub !== false && !(fstype === "btrfs" && unreplayed);
   const result = await checkMounted(kernel, mount, { ...options, scrub }, logStart);
   if (unreplayed) {
-    const what = fstype === "btrfs"
-      ? "log tree holds fsynced writes"
-      : "journal holds transactions";
     result.problems.unshift({
       path: null,
       operation: "journal",
       code: null,
-      cause: `the ${fstype} ${what} not yet written back; they were not replayed ` +
+      cause: `the ${fstype} ${UNREPLAYED[fstype] ?? UNREPLAYED.ext4}; they were not replayed ` +
         `(the check saw the file system without them${
           fstype === "btrfs" ? ", and could not scrub" : ""
         }): --repair replays them`,

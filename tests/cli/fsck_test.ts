@@ -3,7 +3,9 @@
  * damaged ext4 (a directory block, an inode table block) and btrfs (a
  * flipped data byte) give 4 and name the damaged paths, and e2fsck
  * agrees; --repair replays a crashed writer's journal (1), after which
- * e2fsck finds the image clean; usage and operational errors are 16 and 8.
+ * e2fsck finds the image clean; the xfs and f2fs logs a crash leaves are
+ * found without writing and replayed by --repair; usage and operational
+ * errors are 16 and 8.
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
@@ -248,6 +250,44 @@ Deno.test("fsck --repair replays the journal a crashed writer left: 1, then e2fs
     const r = await lkl(["cpfromfs", "-i", image, "/committed.txt", out]);
     equal(r.code, 0, r.stderr);
     equal(await Deno.readTextFile(out), "in the journal\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fsck finds the xfs and f2fs logs a crashed writer left; --repair replays them", async () => {
+  const dir = await tempDir("fsck-logs");
+  try {
+    const xfs = join(dir, "xfs.img");
+    await makeImage(xfs, "xfs");
+    const f2fs = join(dir, "f2fs.img");
+    await sparseFile(f2fs, 128 << 20);
+    await sh("mkfs.f2fs", ["-q", f2fs]);
+    for (const [image, fstype] of [[xfs, "xfs"], [f2fs, "f2fs"]]) {
+      await crashWriter(image, fstype);
+      const before = await sha256(image);
+      let report = await fsck(image);
+      equal(report.code, 4, `${fstype}: ${JSON.stringify(report)}`);
+      const journal = report.problems.find((p) => p.operation === "journal");
+      ok(journal, `${fstype}: ${JSON.stringify(report.problems)}`);
+      match(journal.cause, new RegExp(`^the ${fstype} .*--repair replays them$`));
+      equal(await sha256(image), before, `${fstype}: fsck without --repair changed the image`);
+
+      report = await fsck(image, "--repair");
+      equal(report.code, 1, `${fstype}: ${JSON.stringify(report)}`);
+      ok(report.corrected.length > 0, `${fstype}: nothing said corrected`);
+      deepEqual(report.problems, []);
+      equal((await fsck(image)).code, 0, `${fstype}: not clean after --repair`);
+      const wanted = fstype === "f2fs"
+        ? ["/fsynced.txt", "after the checkpoint\n"]
+        : ["/committed.txt", "in the journal\n"];
+      const out = join(dir, `${fstype}.txt`);
+      const r = await lkl(["cpfromfs", "-i", image, wanted[0], out]);
+      equal(r.code, 0, r.stderr);
+      equal(await Deno.readTextFile(out), wanted[1], `${fstype}: the logged write is lost`);
+    }
+    await checkImage(xfs, "xfs"); // xfs_repair -n: clean (it refuses a dirty log)
+    await sh("fsck.f2fs", ["--dry-run", f2fs]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -73,12 +73,13 @@ export async function flipByteAfter(image: string, marker: string, at: number): 
 const WRITER = new URL("./crash_writer.ts", import.meta.url).pathname;
 
 /**
- * Leaves the ext4 `image` as a crash would: a writer commits a file to the
- * journal, keeps an unlinked file open, and is killed (SIGKILL).
+ * Leaves `image` as a crash would: a writer commits to the log of its
+ * `fstype` file system (ext4, xfs or f2fs; see crash_writer.ts) and is
+ * killed (SIGKILL).
  */
-export async function crashWriter(image: string): Promise<void> {
+export async function crashWriter(image: string, fstype = "ext4"): Promise<void> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", WRITER, image],
+    args: ["run", "-A", WRITER, image, fstype],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
