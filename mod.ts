@@ -32,7 +32,14 @@ export {
 export { type DataRange, FileHandle } from "./lib/file.ts";
 export { Directory, type DirEntry } from "./lib/directory.ts";
 export { type FileInfo } from "./lib/file_info.ts";
-export { detectFsType, FS_TYPES, type FsProbe, type FsType } from "./lib/fstype.ts";
+export {
+  detectFsType,
+  FS_TYPES,
+  type FsProbe,
+  type FsType,
+  type RecordedError,
+  type RecordedErrors,
+} from "./lib/fstype.ts";
 export {
   type CopyEnd,
   type CopyOptions,

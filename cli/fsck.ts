@@ -15,6 +15,8 @@ import {
   type CheckReport,
   DiskError,
   Kernel,
+  type RecordedError,
+  type RecordedErrors,
 } from "../mod.ts";
 import { isAbort } from "../lib/check.ts";
 import {
@@ -60,7 +62,9 @@ read-only scrub also verifies every data and metadata block.
 What it does not: it is no offline structural check like e2fsck, xfs_repair
 or btrfs check. Free space maps, unreferenced inodes, blocks claimed twice and
 anything else a walk never reads are not checked, and nothing is repaired
-beyond what the kernel does when it mounts.
+beyond what the kernel does when it mounts. The errors an ext2/3/4 superblock
+records (met by the kernel before, on any machine) are shown but do not fail
+the check: the walk may never meet what they were about; e2fsck -f does.
 
 Without --repair not one byte of the image changes: the image is opened
 read-only, the kernel sees a read-only disk, and the mount avoids writes
@@ -92,6 +96,30 @@ export function fsckStatus(report: CheckReport): number {
   return report.corrected.length > 0 ? FSCK_EXIT.CORRECTED : FSCK_EXIT.CLEAN;
 }
 
+function describeRecordedError(which: string, e: RecordedError): string {
+  const where = [
+    e.inode ? `inode ${e.inode}` : "",
+    e.block ? `block ${e.block}` : "",
+    e.code ?? "",
+  ].filter((x) => x !== "");
+  return `  ${which}: ${e.time ?? "(no time)"} in ${e.function || "?"}:${e.line}` +
+    (where.length ? ` (${where.join(", ")})` : "");
+}
+
+/** The superblock's error history: a warning, not a verdict (e2fsck -f examines it). */
+export function formatRecordedErrors(errors: RecordedErrors): string[] {
+  const n = errors.count;
+  const lines = [
+    pc.yellow(
+      `the superblock records ${n} error${n === 1 ? "" : "s"} the kernel met before this check ` +
+        "(e2fsck -f examines the whole file system and clears the record):",
+    ),
+  ];
+  if (errors.first) lines.push(describeRecordedError("first", errors.first));
+  if (errors.last) lines.push(describeRecordedError("last", errors.last));
+  return lines;
+}
+
 /** The human report, as lines. */
 export function formatReport(report: CheckReport, verbose: boolean): string[] {
   const lines: string[] = [];
@@ -114,6 +142,7 @@ export function formatReport(report: CheckReport, verbose: boolean): string[] {
         `${s.superErrors} superblock errors`,
     );
   }
+  if (report.recordedErrors) lines.push(...formatRecordedErrors(report.recordedErrors));
   if (report.corrected.length > 0) {
     lines.push(pc.green(`corrected (${report.corrected.length}):`));
     for (const c of report.corrected) lines.push(`  ${c}`);
@@ -153,7 +182,10 @@ export function formatReport(report: CheckReport, verbose: boolean): string[] {
     : status === FSCK_EXIT.CORRECTED
     ? pc.green("errors corrected, now clean")
     : pc.red("errors left uncorrected");
-  lines.push(`${report.image}: ${verdict} (exit ${status})`);
+  const earlier = report.recordedErrors && status !== FSCK_EXIT.UNCORRECTED
+    ? pc.yellow(", but with earlier errors on record")
+    : "";
+  lines.push(`${report.image}: ${verdict}${earlier} (exit ${status})`);
   return lines;
 }
 

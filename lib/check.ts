@@ -25,6 +25,7 @@ import { decodeDirents, type Dirent64, type Statx } from "../ffi/structs.ts";
 import { Directory, STATX_WANTED } from "./directory.ts";
 import { type Disk, DiskError } from "./disk.ts";
 import { LklError } from "./errors.ts";
+import type { RecordedErrors } from "./fstype.ts";
 import type { Kernel } from "./kernel.ts";
 import {
   inodeReferences,
@@ -110,6 +111,12 @@ export interface CheckReport {
   corrected: string[];
   /** What is wrong. */
   problems: CheckProblem[];
+  /**
+   * ext2/3/4: errors the kernel recorded in the superblock before this
+   * check (on any machine), or null. Only e2fsck clears them: they do not
+   * make the check fail, since this walk may not meet what they were about.
+   */
+  recordedErrors: RecordedErrors | null;
   /** Every kernel message printed during the check. */
   kernelMessages: KernelMessage[];
   /** Seconds the check took. */
@@ -413,7 +420,7 @@ class Walk {
 }
 
 /** The part of a report that a check of a mounted file system fills in. */
-export type MountCheck = Omit<CheckReport, "image" | "corrected" | "seconds">;
+export type MountCheck = Omit<CheckReport, "image" | "corrected" | "seconds" | "recordedErrors">;
 
 /**
  * Checks a file system that is already mounted: walks it (reading the
@@ -606,6 +613,8 @@ export async function checkImage(
     image,
     ...result,
     fstype: probe?.type ?? result.fstype, // ext2 and ext3 are checked with the ext4 driver
+    // Read after the check: the repair mount may have added some.
+    recordedErrors: disk.probe(options.partition)?.recordedErrors ?? null,
     corrected,
     seconds: (performance.now() - start) / 1000,
   };

@@ -45,6 +45,37 @@ export interface FsProbe {
    * (needs_recovery); btrfs: a log tree holds fsynced writes to replay.
    */
   needsRecovery: boolean;
+  /** ext2/3/4: the errors the driver recorded in the superblock, when there are any. */
+  recordedErrors?: RecordedErrors;
+}
+
+/** One error an ext2/3/4 driver recorded in the superblock. */
+export interface RecordedError {
+  /** When (ISO 8601), or null when not recorded. */
+  time: string | null;
+  /** The driver function that met it, e.g. "ext4_lookup". */
+  function: string;
+  /** Its source line in the driver. */
+  line: number;
+  /** The inode involved, or 0. */
+  inode: number;
+  /** The block involved, or 0. */
+  block: number;
+  /** The kind, e.g. "EFSBADCRC" (ext4's EXT4_ERR_* without the prefix), or null. */
+  code: string | null;
+}
+
+/**
+ * The error history of an ext2/3/4 superblock: what the kernel found
+ * before (on any machine), kept until e2fsck clears it.
+ */
+export interface RecordedErrors {
+  /** Errors counted (s_error_count). */
+  count: number;
+  /** The first one, when recorded. */
+  first: RecordedError | null;
+  /** The most recent one, when recorded. */
+  last: RecordedError | null;
 }
 
 const latin1 = new TextDecoder("latin1");
@@ -74,7 +105,64 @@ function probeExt(b: Uint8Array, v: DataView): FsProbe | null {
   if ((incompat & ~EXT3_INCOMPAT) !== 0 || (roCompat & ~EXT2_RO_COMPAT) !== 0) type = "ext4";
   else if ((compat & EXT_COMPAT_HAS_JOURNAL) !== 0) type = "ext3";
   else type = "ext2";
-  return { type, needsRecovery };
+  const recordedErrors = extRecordedErrors(b, v);
+  return recordedErrors ? { type, needsRecovery, recordedErrors } : { type, needsRecovery };
+}
+
+// The error fields of the ext superblock (Documentation/filesystems/ext4/super.rst).
+const EXT_SB = 0x400;
+const EXT_ERROR_FS = 0x2; // s_state: errors detected
+const EXT_ERR_NAMES = [
+  null,
+  "EIO",
+  "ENOMEM",
+  "EFSBADCRC",
+  "EFSCORRUPTED",
+  "ENOSPC",
+  "ENOKEY",
+  "EROFS",
+  "EFBIG",
+  "EEXIST",
+  "ERANGE",
+  "EOVERFLOW",
+  "EBUSY",
+  "ENOTDIR",
+  "ENOTEMPTY",
+  "ESHUTDOWN",
+  "EFAULT",
+];
+
+function extErrorRecord(
+  b: Uint8Array,
+  v: DataView,
+  at: { time: number; timeHi: number; ino: number; line: number; block: number; func: number },
+  code: number,
+): RecordedError | null {
+  const seconds = v.getUint32(EXT_SB + at.time, true) + b[EXT_SB + at.timeHi] * 2 ** 32;
+  const func = text(b, EXT_SB + at.func, 32).replace(/\0.*$/s, "");
+  if (seconds === 0 && func === "") return null;
+  return {
+    time: seconds === 0 ? null : new Date(seconds * 1000).toISOString(),
+    function: func,
+    line: v.getUint32(EXT_SB + at.line, true),
+    inode: v.getUint32(EXT_SB + at.ino, true),
+    block: Number(v.getBigUint64(EXT_SB + at.block, true)),
+    code: EXT_ERR_NAMES[code] ?? (code === 0 ? null : `error ${code}`),
+  };
+}
+
+function extRecordedErrors(b: Uint8Array, v: DataView): RecordedErrors | undefined {
+  if (b.length < EXT_SB + 0x27c) return undefined;
+  const state = v.getUint16(EXT_SB + 0x3a, true);
+  const count = v.getUint32(EXT_SB + 0x194, true);
+  if (count === 0 && (state & EXT_ERROR_FS) === 0) return undefined;
+  const first = { time: 0x198, timeHi: 0x278, ino: 0x19c, block: 0x1a0, func: 0x1a8, line: 0x1c8 };
+  const last = { time: 0x1cc, timeHi: 0x279, ino: 0x1d0, line: 0x1d4, block: 0x1d8, func: 0x1e0 };
+  return {
+    count,
+    first: extErrorRecord(b, v, first, b[EXT_SB + 0x27a]),
+    last: extErrorRecord(b, v, last, b[EXT_SB + 0x27b]),
+  };
 }
 
 // A FAT boot sector: 0x55aa at 510 and a sane BIOS parameter block (an

@@ -39,6 +39,7 @@ interface Report {
   kernelMessages: { text: string; error: boolean; paths: string[] }[];
   corrected: string[];
   scrub: { csumErrors: number } | null;
+  recordedErrors: unknown;
 }
 
 /** Runs fsck --json; checks that the exit status is the report's. */
@@ -288,6 +289,73 @@ Deno.test("fsck finds the xfs and f2fs logs a crashed writer left; --repair repl
     }
     await checkImage(xfs, "xfs"); // xfs_repair -n: clean (it refuses a dirty log)
     await sh("fsck.f2fs", ["--dry-run", f2fs]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fsck reports the errors an ext4 superblock records, as dumpe2fs shows them", async () => {
+  const dir = await tempDir("fsck-recorded");
+  try {
+    const image = join(dir, "ext4.img");
+    await makeImage(image, "ext4", 32 << 20);
+    // What the driver leaves after meeting damage (errors=continue): set with debugfs.
+    for (
+      const field of [
+        "error_count 3",
+        "state 3",
+        "first_error_time 20250102030405",
+        "first_error_func ext4_lookup",
+        "first_error_line 1859",
+        "first_error_ino 12",
+        "last_error_time 20250607080910",
+        "last_error_func ext4_iget",
+        "last_error_ino 14",
+        "last_error_block 4242",
+      ]
+    ) {
+      await sh("debugfs", ["-w", "-R", `ssv ${field}`, image]);
+    }
+    const dump = await sh("dumpe2fs", ["-h", image]);
+    match(dump, /^FS Error count:\s+3$/m);
+    match(dump, /^Filesystem state:\s+clean with errors$/m);
+
+    const before = await sha256(image);
+    const report = await fsck(image);
+    equal(report.code, 0, "earlier errors do not fail a check that finds none");
+    deepEqual(report.recordedErrors, {
+      count: 3,
+      first: {
+        time: "2025-01-02T03:04:05.000Z",
+        function: "ext4_lookup",
+        line: 1859,
+        inode: 12,
+        block: 0,
+        code: null,
+      },
+      last: {
+        time: "2025-06-07T08:09:10.000Z",
+        function: "ext4_iget",
+        line: 0,
+        inode: 14,
+        block: 4242,
+        code: null,
+      },
+    });
+    const r = await lkl(["fsck", "-i", image]);
+    equal(r.code, 0, r.stderr);
+    match(r.stdout, /^the superblock records 3 errors the kernel met before this check/m);
+    match(r.stdout, /^ {2}first: 2025-01-02T03:04:05\.000Z in ext4_lookup:1859 \(inode 12\)$/m);
+    match(
+      r.stdout,
+      /^ {2}last: 2025-06-07T08:09:10\.000Z in ext4_iget:0 \(inode 14, block 4242\)$/m,
+    );
+    match(r.stdout, /: clean, but with earlier errors on record \(exit 0\)$/m);
+    equal(await sha256(image), before);
+
+    // A clean image has no record.
+    await sh("e2fsck", ["-fy", image], { ok: [0, 1] });
+    equal((await fsck(image)).recordedErrors, null);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
