@@ -88,12 +88,21 @@ function printLong(s: Session, items: Listed[], human: boolean): void {
   });
 }
 
-function listDirectory(dir: Directory, all: boolean, long: boolean, isRoot = false): Listed[] {
+/** The inode of the directory above `path` (the image's root is its own parent). */
+function parentStat(s: Session, path: string): Statx {
+  const parent = s.mount.parent(joinPath(path, ".."));
+  try {
+    return parent.dir.lstatx(parent.name);
+  } finally {
+    if (parent.owned) parent.dir.close();
+  }
+}
+
+function listDirectory(dir: Directory, all: boolean, long: boolean, parent?: Statx): Listed[] {
   const out: Listed[] = [];
   if (all) {
     out.push({ name: ".", st: dir.lstatx("") });
-    // The image's root is its own parent: the kernel's ".." would leave the mount.
-    out.push({ name: "..", st: dir.lstatx(isRoot ? "" : "..") });
+    out.push({ name: "..", st: parent ?? dir.lstatx("") });
   }
   for (const entry of dir.list()) {
     if (!all && entry.name.startsWith(".")) continue;
@@ -151,8 +160,7 @@ const ls: ShellCommand = {
       let items: Listed[];
       try {
         using dir = s.mount.openDirectory(path);
-        const isRoot = all && (await s.mount.realPath(path)) === "/";
-        items = listDirectory(dir, all, long, isRoot);
+        items = listDirectory(dir, all, long, all ? parentStat(s, s.path(path)) : undefined);
       } catch (e) {
         s.error(`ls: cannot open directory '${label}': ${posixMessage(e)}`);
         status = 2;
