@@ -20,7 +20,7 @@ import {
   verboseOption,
 } from "./options.ts";
 import { ExitStatus, reportError } from "./report.ts";
-import { ExitShell, INTERRUPTED, runCommand } from "./shell/commands.ts";
+import { ExitShell, INTERRUPTED, runParsed } from "./shell/commands.ts";
 import { complete } from "./shell/complete.ts";
 import { ArgumentLines, StreamLines, TerminalLines } from "./shell/lines.ts";
 import { ParseError, parseLine } from "./shell/parse.ts";
@@ -29,7 +29,7 @@ import { baseName, type LineSource, Session } from "./shell/session.ts";
 const HELP = `
 Commands (help inside the shell lists them with their flags):
   ls cd pwd stat tree find du df           look around
-  cat head tail write truncate             contents (write FILE <<END ... END)
+  cat head tail echo write truncate        contents (write FILE <<END ... END)
   mkdir rmdir rm mv cp ln chmod chown touch xattr   change the image
   get SRC... HOSTDST / put HOSTSRC... DST  copy out of / into the image
   help exit
@@ -39,6 +39,9 @@ image; the prompt shows the current directory; Ctrl-C cancels the running
 command, Ctrl-D or exit unmounts cleanly and leaves. With -c, or with a script
 on stdin, there is no prompt and no color; ';' separates commands; the exit
 status is that of the last command; -e stops at the first that fails.
+Words are quoted as in sh; unquoted *, ? and [...] match names in the image
+(host names for put's sources); "> FILE" and ">> FILE" send a command's
+output into a file of the image. There are no pipes and no variables.
 With -r the image is opened read-only (not a byte changes) and writing
 commands are refused.
 
@@ -48,6 +51,7 @@ Examples:
   lkl mount-shell -i disk.img -r -c "cat /etc/os-release"
   printf 'cd /var/log\\nls -l\\n' | lkl mount-shell -i disk.img -r
   echo 127.0.0.1 box | lkl mount-shell -i disk.img -c "write /etc/hosts"
+  lkl mount-shell -i disk.img -c "rm /var/log/*.gz; echo box > /etc/hostname"
 
 Exit status: that of the last command (0 ok, 1 failed, 2 usage, 127 unknown
 command, 130 interrupted), or of exit N; 2 bad command line; 4 no such image,
@@ -129,7 +133,7 @@ async function runLines(
       options.running.controller = controller;
       s.signal = controller.signal;
       try {
-        s.status = await runCommand(s, command.words, here);
+        s.status = await runParsed(s, command, here);
       } finally {
         options.running.controller = undefined;
       }

@@ -16,6 +16,8 @@ export interface ShellCommand {
   summary: string;
   /** Whether it changes the image (refused with -r); a function when it depends on the flags. */
   writes: boolean | ((args: string[]) => boolean);
+  /** Which of its `count` arguments are host paths, for globs (default: none). */
+  hostArg?: (index: number, count: number) => boolean;
   /**
    * Runs it; returns the exit status. `here` holds the lines of a
    * here-document ("<<WORD") when the command line had one. Failures

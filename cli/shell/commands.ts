@@ -9,6 +9,8 @@
 import { LklError } from "../../mod.ts";
 import { CHANGE_COMMANDS } from "./change.ts";
 import type { ShellCommand } from "./command.ts";
+import { expandWords } from "./glob.ts";
+import type { ParsedCommand } from "./parse.ts";
 import { CONTENT_COMMANDS } from "./content.ts";
 import { NAVIGATE_COMMANDS } from "./navigate.ts";
 import { posixMessage, type Session, ShellError } from "./session.ts";
@@ -48,7 +50,9 @@ const help: ShellCommand = {
     }
     s.print(
       "\nPaths are inside the image; get and put take host paths on the host side. Words may be\n" +
-        "quoted ('...', \"...\") or escaped (\\); ; separates commands; # starts a comment.\n" +
+        "quoted ('...', \"...\") or escaped (\\); ; separates commands; # starts a comment;\n" +
+        "*, ? and [...] match names (not quoted); > FILE and >> FILE send the output into a file\n" +
+        "of the image.\n" +
         "Ctrl-C cancels the running command; Ctrl-D or exit unmounts and leaves.",
     );
     return Promise.resolve(0);
@@ -109,6 +113,43 @@ export function suggest(name: string): string | null {
   }
   const limit = name.length <= 3 ? 1 : 2;
   return bestDistance <= limit ? best : null;
+}
+
+/**
+ * Runs one parsed command: globs expanded, then {@link runCommand}, its
+ * output into an image file when the line said "> FILE" or ">> FILE".
+ */
+export async function runParsed(
+  s: Session,
+  command: ParsedCommand,
+  here: string[] | null,
+): Promise<number> {
+  const known = COMMANDS.get(command.words[0]);
+  const words = await expandWords(s, command.words, command.patterns, known?.hostArg);
+  const redirect = command.redirect;
+  if (!redirect) return runCommand(s, words, here);
+  const where = `mount-shell: ${redirect.path}`;
+  if (s.readOnly) {
+    s.error(`${where}: refused: the image is open read-only (mount-shell -r)`);
+    return 1;
+  }
+  // As sh: the file is made (or emptied) before the command runs.
+  try {
+    await s.mount.writeFile(s.path(redirect.path), new Uint8Array(0), {
+      append: redirect.append,
+    });
+  } catch (e) {
+    s.error(`${where}: ${posixMessage(e)}`);
+    return 1;
+  }
+  const { result, output } = await s.capture(() => runCommand(s, words, here));
+  try {
+    await s.mount.writeFile(s.path(redirect.path), output, { append: true });
+  } catch (e) {
+    s.error(`${where}: ${posixMessage(e)}`);
+    return 1;
+  }
+  return result;
 }
 
 /** Runs one command: the read-only rule, then the command; failures become one line on stderr. */

@@ -156,6 +156,19 @@ const tail: ShellCommand = {
   },
 };
 
+const echo: ShellCommand = {
+  name: "echo",
+  usage: "echo [-n] [WORD...]",
+  summary: "print the words (-n without the newline); with > FILE, write them into the image",
+  writes: false,
+  run(s, args) {
+    const noNewline = args[0] === "-n";
+    const words = noNewline ? args.slice(1) : args;
+    s.write(words.join(" ") + (noNewline ? "" : "\n"));
+    return Promise.resolve(0);
+  },
+};
+
 const write: ShellCommand = {
   name: "write",
   usage: "write [-a] FILE [<<WORD]",
@@ -232,4 +245,4 @@ const truncate: ShellCommand = {
 };
 
 /** The commands on contents. */
-export const CONTENT_COMMANDS: readonly ShellCommand[] = [cat, head, tail, write, truncate];
+export const CONTENT_COMMANDS: readonly ShellCommand[] = [cat, head, tail, echo, write, truncate];

@@ -2,8 +2,9 @@
  * The mount shell's command lines: words with shell-like quoting ('single',
  * "double" with \\ \" \$ \` escapes, and backslash escapes outside quotes),
  * commands separated by ";", comments from an unquoted "#" at the start of
- * a word, and "<<WORD" here-documents for `write`. No variables, globs,
- * pipes or redirections: the words reach the commands as written.
+ * a word, "<<WORD" here-documents for `write`, "> FILE" and ">> FILE"
+ * output into a file of the image, and globs (*, ?, [...]) where they are
+ * not quoted (expanded by glob.ts). No variables and no pipes.
  *
  * @module
  */
@@ -12,9 +13,19 @@
 export interface ParsedCommand {
   /** The words, unquoted; the first is the command's name. */
   words: string[];
+  /**
+   * Per word: the glob pattern when the word has an unquoted *, ? or [
+   * (quoted characters backslash-escaped), else null.
+   */
+  patterns: (string | null)[];
   /** WORD of a "<<WORD" in the command, or null. */
   heredoc: string | null;
+  /** Where "> FILE" (or ">> FILE", append) sends the output, or null. */
+  redirect: { path: string; append: boolean } | null;
 }
+
+const GLOB_CHARS = "*?[";
+const ESCAPE_IN_PATTERN = "*?[]\\";
 
 /** A line that cannot be parsed (an unterminated quote, "<<" without a word). */
 export class ParseError extends Error {
@@ -33,8 +44,21 @@ interface Token {
   end: number;
   /** Whether any part of it was quoted or escaped. */
   quoted: boolean;
+  /** The text as a glob pattern: quoted glob characters backslash-escaped. */
+  pattern: string;
+  /** Whether an unquoted glob character is in it. */
+  glob: boolean;
   /** ";" between commands. */
   separator?: boolean;
+  /** ">" or ">>" outside quotes. */
+  redirect?: ">" | ">>";
+}
+
+/** `text` with its glob characters escaped, as a quoted part of a pattern. */
+function literal(text: string): string {
+  let out = "";
+  for (const c of text) out += ESCAPE_IN_PATTERN.includes(c) ? `\\${c}` : c;
+  return out;
 }
 
 /** Splits `line` into tokens; with `lenient`, an unterminated quote ends the line instead of failing. */
@@ -48,30 +72,58 @@ function tokenize(line: string, lenient: boolean): Token[] {
       continue;
     }
     if (c === ";") {
-      out.push({ text: ";", start: i, end: i + 1, quoted: false, separator: true });
+      out.push({
+        text: ";",
+        start: i,
+        end: i + 1,
+        quoted: false,
+        pattern: ";",
+        glob: false,
+        separator: true,
+      });
       i++;
+      continue;
+    }
+    if (c === ">") {
+      const op = line[i + 1] === ">" ? ">>" : ">";
+      out.push({
+        text: op,
+        start: i,
+        end: i + op.length,
+        quoted: false,
+        pattern: op,
+        glob: false,
+        redirect: op,
+      });
+      i += op.length;
       continue;
     }
     if (c === "#") break; // a comment, to the end of the line
     const start = i;
     let text = "";
+    let pattern = "";
     let quoted = false;
+    let glob = false;
+    const quotedPart = (part: string) => {
+      text += part;
+      pattern += literal(part);
+    };
     while (i < line.length) {
       const ch = line[i];
-      if (ch === " " || ch === "\t" || ch === "\r" || ch === "\n" || ch === ";") break;
+      if (" \t\r\n;>".includes(ch)) break;
       if (ch === "\\") {
         quoted = true;
-        if (i + 1 < line.length) text += line[i + 1];
+        if (i + 1 < line.length) quotedPart(line[i + 1]);
         i += 2;
       } else if (ch === "'") {
         quoted = true;
         const end = line.indexOf("'", i + 1);
         if (end < 0) {
           if (!lenient) throw new ParseError("unterminated single quote");
-          text += line.slice(i + 1);
+          quotedPart(line.slice(i + 1));
           i = line.length;
         } else {
-          text += line.slice(i + 1, end);
+          quotedPart(line.slice(i + 1, end));
           i = end + 1;
         }
       } else if (ch === '"') {
@@ -86,20 +138,22 @@ function tokenize(line: string, lenient: boolean): Token[] {
             break;
           }
           if (d === "\\" && i + 1 < line.length && '\\"$`'.includes(line[i + 1])) {
-            text += line[i + 1];
+            quotedPart(line[i + 1]);
             i += 2;
           } else {
-            text += d;
+            quotedPart(d);
             i++;
           }
         }
         if (!closed && !lenient) throw new ParseError("unterminated double quote");
       } else {
         text += ch;
+        pattern += ch;
+        if (GLOB_CHARS.includes(ch)) glob = true;
         i++;
       }
     }
-    out.push({ text, start, end: Math.min(i, line.length), quoted });
+    out.push({ text, start, end: Math.min(i, line.length), quoted, pattern, glob });
   }
   return out;
 }
@@ -115,13 +169,24 @@ function tokenize(line: string, lenient: boolean): Token[] {
  */
 export function parseLine(line: string): ParsedCommand[] {
   const commands: ParsedCommand[] = [];
-  let current: ParsedCommand = { words: [], heredoc: null };
+  const empty = (): ParsedCommand => ({ words: [], patterns: [], heredoc: null, redirect: null });
+  let current = empty();
   const tokens = tokenize(line, false);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t.separator) {
       if (current.words.length > 0) commands.push(current);
-      current = { words: [], heredoc: null };
+      else if (current.redirect) throw new ParseError("a redirection needs a command");
+      current = empty();
+      continue;
+    }
+    if (t.redirect) {
+      const next = tokens[i + 1];
+      if (!next || next.separator || next.redirect) {
+        throw new ParseError(`${t.redirect} needs a file name`);
+      }
+      current.redirect = { path: next.text, append: t.redirect === ">>" };
+      i++;
       continue;
     }
     if (!t.quoted && t.text.startsWith("<<")) {
@@ -136,8 +201,10 @@ export function parseLine(line: string): ParsedCommand[] {
       continue;
     }
     current.words.push(t.text);
+    current.patterns.push(t.glob ? t.pattern : null);
   }
   if (current.words.length > 0) commands.push(current);
+  else if (current.redirect) throw new ParseError("a redirection needs a command");
   return commands;
 }
 
@@ -162,7 +229,7 @@ export function partialWord(line: string): PartialWord {
   return { word: "", start: line.length, command: !last || last.separator === true };
 }
 
-/** `text` quoted for a command line when it needs to be (spaces, quotes, ;, # ...). */
+/** `text` quoted for a command line when it needs to be (spaces, quotes, ;, #, globs ...). */
 export function quoteWord(text: string): string {
   if (text !== "" && /^[\w@%+=:,./-]+$/.test(text)) return text;
   return text.replace(/[^\w@%+=:,./-]/g, (c) => `\\${c}`);

@@ -142,6 +142,8 @@ export class Session {
   /** The status of the last command. */
   status = 0;
   readonly #encoder = new TextEncoder();
+  /** What stdout gets while a command's output goes to a file ("> FILE"). */
+  #captured: Uint8Array[] | null = null;
 
   constructor(init: SessionInit) {
     this.kernel = init.kernel;
@@ -157,10 +159,32 @@ export class Session {
     return joinPath(this.cwd, arg);
   }
 
-  /** Writes to stdout. */
+  /** Writes to stdout (or to what captures it). */
   write(data: string | Uint8Array): void {
     const bytes = typeof data === "string" ? this.#encoder.encode(data) : data;
+    if (this.#captured) {
+      this.#captured.push(bytes.slice());
+      return;
+    }
     for (let done = 0; done < bytes.length;) done += Deno.stdout.writeSync(bytes.subarray(done));
+  }
+
+  /** Runs `fn` with stdout captured; returns its result and the bytes it wrote. */
+  async capture<T>(fn: () => Promise<T>): Promise<{ result: T; output: Uint8Array }> {
+    const chunks: Uint8Array[] = [];
+    this.#captured = chunks;
+    try {
+      const result = await fn();
+      const output = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of chunks) {
+        output.set(c, at);
+        at += c.length;
+      }
+      return { result, output };
+    } finally {
+      this.#captured = null;
+    }
   }
 
   /** Writes a line to stdout. */
@@ -174,9 +198,9 @@ export class Session {
     for (let done = 0; done < bytes.length;) done += Deno.stderr.writeSync(bytes.subarray(done));
   }
 
-  /** Colors for a terminal, plain text otherwise. */
+  /** Colors for a terminal, plain text otherwise (and into files). */
   get color(): Colors {
-    return this.interactive ? pc : PLAIN;
+    return this.interactive && !this.#captured ? pc : PLAIN;
   }
 
   /** Throws when the running command was canceled. */

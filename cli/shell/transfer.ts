@@ -57,6 +57,7 @@ const get: ShellCommand = {
   summary:
     "copy from the image to the host (like cpfromfs: -p keeps owners and setuid, -f replaces files)",
   writes: false,
+  hostArg: (index, count) => index === count - 1,
   async run(s, args) {
     const { flags, operands } = parseFlags("get", args, "pf");
     if (operands.length < 2) throw new ShellError("get: usage: get [-p] [-f] SRC... HOSTDST", 2);
@@ -113,6 +114,7 @@ const put: ShellCommand = {
   usage: "put [-o UID] [-g GID] HOSTSRC... DST",
   summary: "copy from the host into the image (like cptofs; SRC/. copies the contents)",
   writes: true,
+  hostArg: (index, count) => index < count - 1,
   async run(s, args) {
     const { flags, operands } = parseFlags("put", args, "", "og");
     if (operands.length < 2) throw new ShellError("put: usage: put HOSTSRC... DST", 2);

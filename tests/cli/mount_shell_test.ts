@@ -211,6 +211,74 @@ Deno.test("mount-shell: POSIX error lines, suggestions, last status, -e, exit N"
   }
 });
 
+Deno.test("mount-shell: globs in the image and on the host, echo, > and >> into the image, ls -a", async () => {
+  const dir = await tempDir("shell-globs");
+  try {
+    const image = join(dir, "disk.img");
+    await makeImage(image, "ext4", 32 << 20);
+    const host = join(dir, "host");
+    await Deno.mkdir(host);
+    for (const name of ["x1.dat", "x2.dat", "y.txt"]) {
+      await Deno.writeTextFile(join(host, name), name);
+    }
+    const r = await lkl([
+      "mount-shell",
+      "-i",
+      image,
+      "-c",
+      [
+        "mkdir -p d/sub; truncate -s 1 d/a.txt d/b.txt d/c.log d/.h.txt d/sub/s.txt",
+        "ls d/*.txt", // sorted matches, no hidden file
+        "echo d/?.* 'd/*' \"d/*\" d/\\*", // quoted and escaped globs stay as written
+        "echo */sub/*.txt /d/[ab].txt d/[!a].txt",
+        "echo hello > d/note; echo world >>d/note; cat d/note",
+        "rm d/*.log; ls d/*.log", // nothing left: the word stays, ls says so
+        `put ${host}/*.dat d/sub; ls d/sub`,
+        "ls -a d/sub",
+      ].join("; "),
+    ]);
+    equal(r.code, 0, r.stderr);
+    equal(r.stderr, "ls: cannot access 'd/*.log': No such file or directory\n");
+    deepEqual(r.stdout.trimEnd().split("\n"), [
+      "d/a.txt",
+      "d/b.txt",
+      "d/a.txt d/b.txt d/c.log d/* d/* d/*",
+      "d/sub/s.txt /d/a.txt /d/b.txt d/b.txt",
+      "hello",
+      "world",
+      "s.txt",
+      "x1.dat",
+      "x2.dat",
+      ".",
+      "..",
+      "s.txt",
+      "x1.dat",
+      "x2.dat",
+    ]);
+    // What the shell did, as debugfs sees it.
+    equal(await debugfs(image, "cat /d/note"), "hello\nworld\n");
+    equal(await debugfs(image, "cat /d/sub/x2.dat"), "x2.dat");
+    match(await debugfs(image, "ls /d"), /\.h\.txt/);
+    ok(!(await debugfs(image, "ls /d")).includes("c.log"), "rm d/*.log left c.log");
+    await checkImage(image, "ext4");
+
+    // A redirection needs a file; into a directory it fails; with -r it is refused.
+    let e = await lkl(["mount-shell", "-i", image, "-c", "echo x >"]);
+    equal(e.code, 2);
+    match(e.stderr, /> needs a file name/);
+    e = await lkl(["mount-shell", "-i", image, "-c", "echo x > d"]);
+    equal(e.code, 1);
+    equal(e.stderr, "mount-shell: d: Is a directory\n");
+    const before = await sha256(image);
+    e = await lkl(["mount-shell", "-r", "-i", image, "-c", "ls d/*.txt > d/list"]);
+    equal(e.code, 1);
+    equal(e.stderr, "mount-shell: d/list: refused: the image is open read-only (mount-shell -r)\n");
+    equal(await sha256(image), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("mount-shell -r: writing commands are refused, the image does not change", async () => {
   const dir = await tempDir("shell-ro");
   try {

@@ -8,27 +8,73 @@ import { applyMode } from "../../cli/shell/change.ts";
 import { globRegExp, modeString } from "../../cli/shell/command.ts";
 import { suggest } from "../../cli/shell/commands.ts";
 import { parseSize } from "../../cli/shell/content.ts";
+import { expandPattern } from "../../cli/shell/glob.ts";
 import { ParseError, parseLine, partialWord, quoteWord } from "../../cli/shell/parse.ts";
 import { parseFlags, ShellError } from "../../cli/shell/session.ts";
 
+/** A parsed command without globs or redirection. */
+function plain(words: string[], heredoc: string | null = null) {
+  return { words, patterns: words.map(() => null), heredoc, redirect: null };
+}
+
 Deno.test("parseLine: quotes, escapes, separators, comments, here-documents", () => {
   deepEqual(parseLine(`ls -l 'a b' "c \\"d\\"" e\\ f; cd /x # comment; not a command`), [
-    { words: ["ls", "-l", "a b", 'c "d"', "e f"], heredoc: null },
-    { words: ["cd", "/x"], heredoc: null },
+    plain(["ls", "-l", "a b", 'c "d"', "e f"]),
+    plain(["cd", "/x"]),
   ]);
-  deepEqual(parseLine("write f <<END"), [{ words: ["write", "f"], heredoc: "END" }]);
-  deepEqual(parseLine("write f << EOF ; ls"), [
-    { words: ["write", "f"], heredoc: "EOF" },
-    { words: ["ls"], heredoc: null },
-  ]);
-  deepEqual(parseLine("echo '<<not'"), [{ words: ["echo", "<<not"], heredoc: null }]);
+  deepEqual(parseLine("write f <<END"), [plain(["write", "f"], "END")]);
+  deepEqual(parseLine("write f << EOF ; ls"), [plain(["write", "f"], "EOF"), plain(["ls"])]);
+  deepEqual(parseLine("echo '<<not'"), [plain(["echo", "<<not"])]);
   deepEqual(parseLine("  ;; # only a comment"), []);
-  deepEqual(parseLine(`a "x#y" 'single \\ stays'`), [
-    { words: ["a", "x#y", "single \\ stays"], heredoc: null },
-  ]);
+  deepEqual(parseLine(`a "x#y" 'single \\ stays'`), [plain(["a", "x#y", "single \\ stays"])]);
   throws(() => parseLine("cat 'open"), ParseError);
   throws(() => parseLine('cat "open'), ParseError);
   throws(() => parseLine("write f <<"), ParseError);
+});
+
+Deno.test("parseLine: globs where unquoted, > and >> redirections", () => {
+  deepEqual(parseLine(`ls *.txt 'q*' "a"?b\\[c x`), [{
+    words: ["ls", "*.txt", "q*", "a?b[c", "x"],
+    patterns: [null, "*.txt", null, "a?b\\[c", null],
+    heredoc: null,
+    redirect: null,
+  }]);
+  deepEqual(parseLine("'*'x*"), [{
+    words: ["*x*"],
+    patterns: ["\\*x*"],
+    heredoc: null,
+    redirect: null,
+  }]);
+  deepEqual(parseLine("echo hi>out; cat a >> 'my log'"), [
+    { ...plain(["echo", "hi"]), redirect: { path: "out", append: false } },
+    { ...plain(["cat", "a"]), redirect: { path: "my log", append: true } },
+  ]);
+  deepEqual(parseLine("echo '>' \\>"), [plain(["echo", ">", ">"])]);
+  throws(() => parseLine("echo >"), ParseError);
+  throws(() => parseLine("> f"), ParseError);
+  throws(() => parseLine("echo > ; ls"), ParseError);
+});
+
+Deno.test("expandPattern: components, hidden names, no match, literal parts after a glob", async () => {
+  const tree: Record<string, string[]> = {
+    "": ["a.txt", "b.txt", ".h.txt", "d", "e"],
+    "d": ["x.conf", "sub"],
+    "e": ["y.conf"],
+    "/": ["etc"],
+    "/etc": ["hosts", "passwd"],
+  };
+  const fs = {
+    list: (dir: string) => Promise.resolve(tree[dir] ?? []),
+    exists: (path: string) => Promise.resolve(path === "d/sub"),
+  };
+  deepEqual(await expandPattern("*.txt", fs), ["a.txt", "b.txt"]);
+  deepEqual(await expandPattern(".*", fs), [".h.txt"]);
+  deepEqual(await expandPattern("*/*.conf", fs), ["d/x.conf", "e/y.conf"]);
+  deepEqual(await expandPattern("/etc/p*", fs), ["/etc/passwd"]);
+  deepEqual(await expandPattern("*/sub", fs), ["d/sub"]);
+  deepEqual(await expandPattern("*.zip", fs), []);
+  deepEqual(await expandPattern("[ab].txt", fs), ["a.txt", "b.txt"]);
+  deepEqual(await expandPattern("\\*.txt", fs), ["*.txt"]);
 });
 
 Deno.test("partialWord and quoteWord: what completion completes, and how it writes it", () => {
@@ -40,6 +86,7 @@ Deno.test("partialWord and quoteWord: what completion completes, and how it writ
   equal(quoteWord("web site"), "web\\ site");
   equal(quoteWord("plain/path.txt"), "plain/path.txt");
   equal(quoteWord("it's"), "it\\'s");
+  equal(quoteWord("a*b>c"), "a\\*b\\>c");
 });
 
 Deno.test("parseFlags, modes, sizes, globs and suggestions", () => {
