@@ -4,7 +4,8 @@
  * commands separated by ";", comments from an unquoted "#" at the start of
  * a word, "<<WORD" here-documents for `write`, "> FILE" and ">> FILE"
  * output into a file of the image, and globs (*, ?, [...]) where they are
- * not quoted (expanded by glob.ts). No variables and no pipes.
+ * not quoted (expanded by glob.ts). No variables, pipes or "&": an
+ * unquoted | or & is an error rather than a word.
  *
  * @module
  */
@@ -99,6 +100,27 @@ function tokenize(line: string, lenient: boolean): Token[] {
       continue;
     }
     if (c === "#") break; // a comment, to the end of the line
+    if (c === "|" || c === "&") {
+      if (!lenient) {
+        throw new ParseError(
+          c === "|"
+            ? "no pipes here: '|' (quote it to mean the character; > FILE writes into the image)"
+            : "no '&' here: commands run one after the other (';' separates them; -e stops at a failure)",
+        );
+      }
+      // For completion: what follows is a command, as after ";".
+      out.push({
+        text: c,
+        start: i,
+        end: i + 1,
+        quoted: false,
+        pattern: c,
+        glob: false,
+        separator: true,
+      });
+      i++;
+      continue;
+    }
     const start = i;
     let text = "";
     let pattern = "";
@@ -110,7 +132,7 @@ function tokenize(line: string, lenient: boolean): Token[] {
     };
     while (i < line.length) {
       const ch = line[i];
-      if (" \t\r\n;>".includes(ch)) break;
+      if (" \t\r\n;>|&".includes(ch)) break;
       if (ch === "\\") {
         quoted = true;
         if (i + 1 < line.length) quotedPart(line[i + 1]);

@@ -53,6 +53,9 @@ Deno.test("parseLine: globs where unquoted, > and >> redirections", () => {
   throws(() => parseLine("echo >"), ParseError);
   throws(() => parseLine("> f"), ParseError);
   throws(() => parseLine("echo > ; ls"), ParseError);
+  throws(() => parseLine("cat f | head"), /no pipes here/);
+  throws(() => parseLine("mkdir a && cd a"), /no '&' here/);
+  deepEqual(parseLine("echo 'a|b' \\&"), [plain(["echo", "a|b", "&"])]);
 });
 
 Deno.test("expandPattern: components, hidden names, no match, literal parts after a glob", async () => {
@@ -83,6 +86,8 @@ Deno.test("partialWord and quoteWord: what completion completes, and how it writ
   deepEqual(partialWord("ls "), { word: "", start: 3, command: false });
   deepEqual(partialWord("pwd; c"), { word: "c", start: 5, command: true });
   deepEqual(partialWord("cat 'a b"), { word: "a b", start: 4, command: false });
+  deepEqual(partialWord("cat f | he"), { word: "he", start: 8, command: true });
+  deepEqual(partialWord("echo x > no"), { word: "no", start: 9, command: false });
   equal(quoteWord("web site"), "web\\ site");
   equal(quoteWord("plain/path.txt"), "plain/path.txt");
   equal(quoteWord("it's"), "it\\'s");
