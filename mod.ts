@@ -78,7 +78,7 @@ export {
 } from "./lib/interface.ts";
 export { type ConnectOptions, type ListenOptions, TcpConn, TcpListener } from "./lib/tcp.ts";
 export { DatagramConn, type DatagramOptions, type DatagramTarget } from "./lib/udp.ts";
-export { type EchoReply, PingSocket, type PingSocketOptions } from "./lib/ping.ts";
+export { type EchoError, type EchoReply, PingSocket, type PingSocketOptions } from "./lib/ping.ts";
 export { type NetAddr } from "./lib/socket.ts";
 export {
   AddressError,

@@ -16,6 +16,7 @@
 
 import { Command, Option } from "@commander-js/extra-typings";
 import {
+  type EchoError,
   type EchoReply,
   errnoMessage,
   type Interface,
@@ -193,6 +194,71 @@ async function slaacAddress(iface: Interface): Promise<boolean> {
   }
 }
 
+const UNREACH_V4: Record<number, string> = {
+  0: "Destination Net Unreachable",
+  1: "Destination Host Unreachable",
+  2: "Destination Protocol Unreachable",
+  3: "Destination Port Unreachable",
+  5: "Source Route Failed",
+  6: "Destination Net Unknown",
+  7: "Destination Host Unknown",
+  8: "Source Host Isolated",
+  9: "Destination Net Prohibited",
+  10: "Destination Host Prohibited",
+  11: "Destination Net Unreachable for Type of Service",
+  12: "Destination Host Unreachable for Type of Service",
+  13: "Packet filtered",
+  14: "Precedence Violation",
+  15: "Precedence Cutoff",
+};
+
+const UNREACH_V6: Record<number, string> = {
+  0: "No route",
+  1: "Administratively prohibited",
+  2: "Beyond scope of source address",
+  3: "Address unreachable",
+  4: "Port unreachable",
+  5: "Source address failed ingress/egress policy",
+  6: "Reject route to destination",
+};
+
+/** What iputils ping prints after "From ADDR icmp_seq=N " for an ICMP error. */
+export function icmpErrorText(family: 4 | 6, type: number, code: number, info: number): string {
+  if (family === 4) {
+    switch (type) {
+      case 3:
+        if (code === 4) return `Frag needed and DF set (mtu = ${info})`;
+        return UNREACH_V4[code] ?? `Dest Unreachable, Bad Code: ${code}`;
+      case 4:
+        return "Source Quench";
+      case 11:
+        return code === 0
+          ? "Time to live exceeded"
+          : code === 1
+          ? "Frag reassembly time exceeded"
+          : `Time exceeded, Bad Code: ${code}`;
+      case 12:
+        return `Parameter problem: pointer = ${info}`;
+    }
+    return `Bad ICMP type: ${type}`;
+  }
+  switch (type) {
+    case 1:
+      return `Destination unreachable: ${UNREACH_V6[code] ?? `Unknown code ${code}`}`;
+    case 2:
+      return `Packet too big: mtu=${info}`;
+    case 3:
+      return `Time exceeded: ${
+        code === 0 ? "Hop limit" : code === 1 ? "Defragmentation failure" : `Unknown code ${code}`
+      }`;
+    case 4:
+      return `Parameter problem: ${
+        ["Wrong header field", "Unknown header", "Unknown option"][code] ?? `Unknown code ${code}`
+      } at ${info}`;
+  }
+  return `Bad ICMP type: ${type}`;
+}
+
 /** Runs ping to `dest` and returns the exit status (errors throw ExitError 2). */
 export async function runPing(dest: string, options: PingOptions, family?: 4 | 6): Promise<number> {
   let target;
@@ -264,6 +330,8 @@ export async function runPing(dest: string, options: PingOptions, family?: 4 | 6
     const timing = options.size >= TIMEVAL_SIZE;
     let maxRttUs = 0;
     const start = performance.now();
+    // iputils' "time": from the first request to the last one sent.
+    let lastSent = start;
     const deadlineTimer = options.deadline === undefined
       ? undefined
       : setTimeout(() => stop.abort(), options.deadline * 1000);
@@ -298,10 +366,29 @@ export async function runPing(dest: string, options: PingOptions, family?: 4 | 6
       if (options.count !== undefined && stats.received >= options.count) stop.abort();
     };
 
+    const onError = (error: EchoError) => {
+      stats.errors++;
+      if (error.type < 0) {
+        console.error(`ping: local error: ${errnoMessage(error.errno)}`);
+      } else if (!options.quiet) {
+        out(
+          `From ${error.from} icmp_seq=${error.seq} ${
+            icmpErrorText(v, error.type, error.code, error.info)
+          }`,
+        );
+      }
+      // As iputils: -c N counts errors as answers too.
+      if (options.count !== undefined && stats.received + stats.errors >= options.count) {
+        stop.abort();
+      }
+    };
+
     const receiving = (async () => {
       while (!stop.signal.aborted) {
         try {
-          onReply(await sock.receive(stop.signal));
+          const answer = await sock.receive(stop.signal);
+          if (answer.kind === "reply") onReply(answer);
+          else onError(answer);
         } catch (e) {
           if (stop.signal.aborted) return;
           throw e;
@@ -321,6 +408,7 @@ export async function runPing(dest: string, options: PingOptions, family?: 4 | 6
           console.error(`ping: sendmsg: ${why}`);
         }
         stats.transmitted++;
+        lastSent = performance.now();
         if (options.count !== undefined && stats.transmitted >= options.count) break;
         await sleep(options.interval * 1000, stop.signal);
       }
@@ -343,7 +431,7 @@ export async function runPing(dest: string, options: PingOptions, family?: 4 | 6
     await receiving.catch((e) => {
       throw new ExitError(PING_EXIT.ERROR, `ping: ${networkErrorText(e)}`, { cause: e });
     });
-    const elapsed = performance.now() - start;
+    const elapsed = lastSent - start;
     out("");
     out(formatSummary(dest, stats, elapsed));
     return pingExitStatus(stats, options.count, options.deadline);

@@ -379,3 +379,6 @@ export const RTN = { UNICAST: 1, LOCAL: 2 } as const;
 
 /** ICMP and ICMPv6 echo types (include/uapi/linux/icmp.h, icmpv6.h). */
 export const ICMP = { ECHO_REPLY: 0, ECHO: 8, V6_ECHO_REQUEST: 128, V6_ECHO_REPLY: 129 } as const;
+
+/** Where an error of the error queue comes from (include/uapi/linux/errqueue.h). */
+export const SO_EE_ORIGIN = { LOCAL: 1, ICMP: 2, ICMP6: 3 } as const;

@@ -279,6 +279,40 @@ export function decodeControlMessages(control: Uint8Array, length: number): Cont
   return out;
 }
 
+/**
+ * An error of the socket's error queue (IP_RECVERR / IPV6_RECVERR): struct
+ * sock_extended_err (include/uapi/linux/errqueue.h), 16 bytes: u32 errno,
+ * u8 origin, u8 type, u8 code, u8 pad, u32 info, u32 data; then the
+ * address of whoever reported it (SO_EE_OFFENDER).
+ */
+export interface ExtendedError {
+  /** The errno it stands for (EHOSTUNREACH...). */
+  errno: number;
+  /** SO_EE_ORIGIN: 1 local, 2 ICMP, 3 ICMPv6. */
+  origin: number;
+  /** The ICMP type and code, for ICMP origins. */
+  type: number;
+  code: number;
+  /** Extra (the MTU of "packet too big"). */
+  info: number;
+  /** Who sent the ICMP error. */
+  offender: SockaddrIp | null;
+}
+
+/** Decodes the data of an IP_RECVERR / IPV6_RECVERR control message. */
+export function decodeExtendedError(data: Uint8Array): ExtendedError | null {
+  if (data.byteLength < 16) return null;
+  const v = viewOf(data);
+  return {
+    errno: v.getUint32(0, true),
+    origin: data[4],
+    type: data[5],
+    code: data[6],
+    info: v.getUint32(8, true),
+    offender: decodeSockaddr(data.subarray(16), data.byteLength - 16),
+  };
+}
+
 // ---------------------------------------------------------------------------
 // Netlink (include/uapi/linux/netlink.h, rtnetlink.h, if_link.h, if_addr.h):
 //   nlmsghdr   16: u32 len, u16 type, u16 flags, u32 seq, u32 pid

@@ -423,7 +423,8 @@ export class Network {
 
   /**
    * Sends one echo request to `hostname` and resolves with the round-trip
-   * time in ms; rejects after `timeoutMs` (default 2000) without a reply.
+   * time in ms; rejects after `timeoutMs` (default 2000) without a reply,
+   * or with the errno of an ICMP error about the request (unreachable...).
    */
   async ping(hostname: string, timeoutMs = 2000): Promise<number> {
     const family = parseIp(hostname).family;
@@ -434,7 +435,14 @@ export class Network {
     try {
       for (;;) {
         const reply = await socket.receive(signal);
-        if (reply.seq === 1) return performance.now() - start;
+        if (reply.seq !== 1) continue;
+        if (reply.kind === "reply") return performance.now() - start;
+        throw new LklError(reply.errno, "ping", {
+          path: hostname,
+          detail: `ICMP error from ${
+            reply.from || "the kernel"
+          } (type ${reply.type}, code ${reply.code})`,
+        });
       }
     } catch (e) {
       if (signal.aborted) {

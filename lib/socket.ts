@@ -284,23 +284,50 @@ export class Socket {
     controlSize: number,
     signal?: AbortSignal,
   ): Promise<ReceivedMessage> {
+    for (;;) {
+      const msg = this.tryReceiveMessage(buf, controlSize);
+      if (msg) {
+        const turn = this.#poller.fairTurn();
+        if (turn) await turn;
+        return msg;
+      }
+      await this.waitReadable(signal);
+    }
+  }
+
+  /**
+   * One recvmsg(2) that does not wait: null when nothing is queued.
+   * With MSG.ERRQUEUE in `flags` it takes from the error queue (IP_RECVERR).
+   */
+  tryReceiveMessage(buf: Uint8Array, controlSize: number, flags = 0): ReceivedMessage | null {
     const name = new Uint8Array(SOCKADDR_STORAGE_SIZE);
     const control = new Uint8Array(controlSize);
-    let msg = encodeMsghdr(buf, name, controlSize > 0 ? control : null);
-    const k = this.#kernel;
-    const bytes = await this.#retry(SYS.recvmsg, EPOLL.IN, (fd) => {
-      // The kernel rewrote the lengths of the last try: start afresh.
-      msg = encodeMsghdr(buf, name, controlSize > 0 ? control : null);
-      return k.syscallResult(SYS.recvmsg, fd, msg.header, MSG.DONTWAIT);
-    }, signal);
-    const result = decodeMsghdrResult(msg.header);
-    return {
-      bytes,
-      from: decodeSockaddr(name, result.nameLength),
-      control,
-      controlLength: result.controlLength,
-      flags: result.flags,
-    };
+    for (;;) {
+      const fd = this.#live("recvmsg");
+      const msg = encodeMsghdr(buf, name, controlSize > 0 ? control : null);
+      const rc = this.#kernel.syscallResult(SYS.recvmsg, fd, msg.header, flags | MSG.DONTWAIT);
+      if (rc === -ERRNO.EINTR) continue;
+      if (rc === -ERRNO.EAGAIN) return null;
+      if (rc < 0) this.#fail(SYS.recvmsg, rc);
+      const result = decodeMsghdrResult(msg.header);
+      return {
+        bytes: rc,
+        from: decodeSockaddr(name, result.nameLength),
+        control,
+        controlLength: result.controlLength,
+        flags: result.flags,
+      };
+    }
+  }
+
+  /** Waits until the socket has something to read, or an error. */
+  async waitReadable(signal?: AbortSignal): Promise<void> {
+    await this.#poller.wait(this.#live("recvmsg"), EPOLL.IN, signal);
+  }
+
+  /** The pending socket error (SO_ERROR), as a positive errno or 0; reading clears it. */
+  takeError(): number {
+    return this.getOption(SOL.SOCKET, SO.ERROR);
   }
 
   /** shutdown(2): SHUT.RD, SHUT.WR or SHUT.RDWR. ENOTCONN (peer gone) is ignored. */

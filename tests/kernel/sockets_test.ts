@@ -240,6 +240,7 @@ Deno.test("ping sockets: ICMP and ICMPv6 echo on loopback, with TTL and kernel t
     const before = ping.now();
     await ping.send(host, 7, payload);
     const reply = await within(2000, `echo reply from ${host}`, ping.receive());
+    if (reply.kind !== "reply") throw new Error(`an ICMP error instead of a reply: ${reply}`);
     equal(reply.seq, 7);
     equal(reply.from, host);
     equal(reply.ttl, 64);

@@ -5,7 +5,7 @@
  * are iputils'.
  */
 
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "../helpers/path.ts";
 import { Netns, type Running, tempDir, waitUntil } from "../helpers/netns.ts";
 
@@ -201,6 +201,40 @@ Deno.test("lkl ping6 exits 1 when no reply comes, and prints 100% loss", async (
   equal(r.code, 1, r.stdout + r.stderr);
   match(r.stdout, /^2 packets transmitted, 0 received, 100% packet loss, time \d+ms$/m);
   ok(!r.stdout.includes("rtt "), r.stdout);
+});
+
+Deno.test("an address nobody has: lkl ping and ping6 print the unreachable errors the host's ping prints", async () => {
+  await using ns = await namespaceWithTap();
+  for (
+    const [family, self, host, absent] of [
+      [6, LKL6, HOST6, "fd00::99"],
+      [4, LKL4, HOST4, "10.77.0.99"],
+    ] as const
+  ) {
+    const args = ["-c", "2", "-i", "0.2", "-W", "6", absent];
+    // One after the other: two neighbour solicitations for one address at once confuse the count.
+    const theirs = await ns.run(["ping", `-${family}`, ...args]);
+    const ours = await ns.lkl([
+      family === 6 ? "ping6" : "ping",
+      "--tap",
+      "tap0",
+      "--addr",
+      `${self}/${family === 6 ? 64 : 24}`,
+      ...args,
+    ]).output;
+    equal(theirs.code, 1, theirs.stdout + theirs.stderr);
+    equal(ours.code, 1, ours.stdout + ours.stderr);
+    // Neighbour discovery fails on both sides: each reports it from its own address.
+    const fromLines = (text: string, who: string) =>
+      text.split("\n").filter((l) => l.startsWith("From ")).map((l) => l.replace(who, "SELF"));
+    const expected = fromLines(theirs.stdout, host);
+    equal(expected.length, 2, theirs.stdout);
+    deepEqual(fromLines(ours.stdout, self), expected);
+    match(
+      ours.stdout,
+      /^2 packets transmitted, 0 received, \+2 errors, 100% packet loss, time \d+ms$/m,
+    );
+  }
 });
 
 Deno.test("Ctrl-C stops lkl ping6 and prints the statistics; -s below 16 prints no times", async () => {
