@@ -78,7 +78,11 @@ export function fullTime(ns: bigint): string {
   return new Date(Number(ms)).toISOString().slice(0, 19).replace("T", " ") + `.${frac} +0000`;
 }
 
-/** A shell glob (*, ?, [...]) as an anchored regular expression. */
+/**
+ * A shell glob (*, ?, [...]) as an anchored regular expression. * and ?
+ * match any character, a newline too (a name may hold one): hence the "s"
+ * flag, without which "." stops at "\n".
+ */
 export function globRegExp(glob: string, ignoreCase = false): RegExp {
   let re = "";
   for (let i = 0; i < glob.length; i++) {
@@ -98,5 +102,5 @@ export function globRegExp(glob: string, ignoreCase = false): RegExp {
       re += glob[++i].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
   }
-  return new RegExp(`^${re}$`, ignoreCase ? "i" : "");
+  return new RegExp(`^${re}$`, ignoreCase ? "si" : "s");
 }

@@ -78,6 +78,11 @@ Deno.test("expandPattern: components, hidden names, no match, literal parts afte
   deepEqual(await expandPattern("*.zip", fs), []);
   deepEqual(await expandPattern("[ab].txt", fs), ["a.txt", "b.txt"]);
   deepEqual(await expandPattern("\\*.txt", fs), ["*.txt"]);
+  const lines = {
+    list: () => Promise.resolve(["a\nb", "ab"]),
+    exists: () => Promise.resolve(true),
+  };
+  deepEqual(await expandPattern("a*", lines), ["a\nb", "ab"]);
 });
 
 Deno.test("partialWord and quoteWord: what completion completes, and how it writes it", () => {
@@ -118,6 +123,10 @@ Deno.test("parseFlags, modes, sizes, globs and suggestions", () => {
   equal(globRegExp("*.conf").test("app.confx"), false);
   equal(globRegExp("a?[bc]").test("axc"), true);
   equal(globRegExp("A*", true).test("abc"), true);
+  // A name may hold a newline: * and ? match it like any other character.
+  equal(globRegExp("a?b").test("a\nb"), true);
+  equal(globRegExp("*").test("two\nlines"), true);
+  equal(globRegExp("[!x]").test("\n"), true);
   equal(suggest("lss"), "ls");
   equal(suggest("mkdri"), "mkdir");
   equal(suggest("cpp"), "cp");
