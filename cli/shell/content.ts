@@ -109,21 +109,40 @@ const head: ShellCommand = {
   },
 };
 
+/** tail's -n or -c: the last `n`, or with a "+" from the `n`th on (counting from 1). */
+function tailCount(
+  value: string | true | undefined,
+  command: string,
+): { n: number; fromStart: boolean } {
+  if (typeof value === "string" && value.startsWith("+")) {
+    if (!/^\+\d+$/.test(value)) {
+      throw new ShellError(`${command}: invalid number of lines: '${value}'`, 2);
+    }
+    return { n: Number(value.slice(1)), fromStart: true };
+  }
+  return { n: count(value, 10, command), fromStart: false };
+}
+
 const tail: ShellCommand = {
   name: "tail",
-  usage: "tail [-n LINES | -c BYTES] FILE...",
-  summary: "print the last lines (default 10) or bytes of files",
+  usage: "tail [-n [+]LINES | -c [+]BYTES] FILE...",
+  summary: "print the last lines (default 10) or bytes of files; +N from the Nth on",
   writes: false,
   async run(s, args) {
     const { flags, operands } = parseFlags("tail", args, "", "nc");
-    const lines = count(flags.get("n"), 10, "tail");
-    const bytes = flags.has("c") ? count(flags.get("c"), 0, "tail") : null;
+    const bytes = flags.has("c") ? tailCount(flags.get("c"), "tail") : null;
+    const lines = tailCount(flags.get("n"), "tail");
     return await eachFile(s, "tail", operands, async (file, arg) => {
       if (operands.length > 1) s.print(`==> ${arg} <==`);
       const size = file.statSync().size;
       let start: number;
       if (bytes !== null) {
-        start = Math.max(0, size - bytes);
+        // +0 and +1 both mean the whole file, as in coreutils.
+        start = bytes.fromStart
+          ? Math.min(size, Math.max(0, bytes.n - 1))
+          : Math.max(0, size - bytes.n);
+      } else if (lines.fromStart) {
+        start = await afterLines(s, file, size, lines.n - 1);
       } else {
         // Back from the end, a chunk at a time, until enough newlines.
         const buf = new Uint8Array(64 * 1024);
@@ -135,7 +154,7 @@ const tail: ShellCommand = {
           const n = await file.pread(buf.subarray(0, pos - from), from);
           for (let i = n - 1; i >= 0; i--) {
             // A final newline ends the last line; it does not start one.
-            if (buf[i] === 10 && from + i !== size - 1 && ++newlines === lines) {
+            if (buf[i] === 10 && from + i !== size - 1 && ++newlines === lines.n) {
               start = from + i + 1;
               break search;
             }
@@ -143,7 +162,7 @@ const tail: ShellCommand = {
           pos = from;
           await s.breath();
         }
-        if (lines === 0) start = size;
+        if (lines.n === 0) start = size;
       }
       const buf = new Uint8Array(CHUNK);
       for (let offset = start; offset < size;) {
@@ -155,6 +174,22 @@ const tail: ShellCommand = {
     });
   },
 };
+
+/** The offset just after the first `skip` lines of `file` (its size when it has fewer). */
+async function afterLines(s: Session, file: FileHandle, size: number, skip: number) {
+  const buf = new Uint8Array(64 * 1024);
+  let newlines = 0;
+  for (let offset = 0; newlines < skip && offset < size;) {
+    const n = await file.pread(buf, offset);
+    if (n === 0) break;
+    for (let i = 0; i < n; i++) {
+      if (buf[i] === 10 && ++newlines === skip) return offset + i + 1;
+    }
+    offset += n;
+    await s.breath();
+  }
+  return newlines < skip ? size : 0;
+}
 
 const echo: ShellCommand = {
   name: "echo",

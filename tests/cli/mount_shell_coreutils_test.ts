@@ -44,3 +44,27 @@ Deno.test("mount-shell: * and ? match a newline in a name (globs and find -name)
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mount-shell: tail -n +N and -c +N print from line N and byte N on", async () => {
+  const dir = await tempDir("shell-tail");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(src);
+    await Deno.writeTextFile(join(src, "twelve"), "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n");
+    const image = await ext4(dir, src);
+    const r = await run(
+      image,
+      "tail -n +11 /twelve; echo --; tail -c +25 /twelve; echo --",
+      "tail -n +13 /twelve; tail -c +100 /twelve; echo --; tail -n 2 /twelve",
+      "tail -n +0 /twelve > /copy",
+    );
+    equal(r.code, 0, r.stderr);
+    equal(r.stdout, "11\n12\n--\n12\n--\n--\n11\n12\n");
+    equal(await debugfs(image, "cat /copy"), await Deno.readTextFile(join(src, "twelve")));
+    const bad = await run(image, "tail -n +x /twelve");
+    equal(bad.code, 2);
+    equal(bad.stderr, "tail: invalid number of lines: '+x'\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
