@@ -11,6 +11,8 @@
  * @module
  */
 
+import { decodeName, encodeName } from "./cstring.ts";
+
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -27,6 +29,13 @@ function readCString(bytes: Uint8Array, offset: number, max: number): string {
   const field = bytes.subarray(offset, offset + max);
   const end = field.indexOf(0);
   return decoder.decode(end < 0 ? field : field.subarray(0, end));
+}
+
+/** Reads a NUL-terminated file name (bytes that are not UTF-8 kept: decodeName). */
+function readName(bytes: Uint8Array, offset: number, max: number): string {
+  const field = bytes.subarray(offset, offset + max);
+  const end = field.indexOf(0);
+  return decodeName(end < 0 ? field : field.subarray(0, end));
 }
 
 /** Writes `text` NUL-terminated into a field of `size` bytes (truncating). */
@@ -342,7 +351,7 @@ export function decodeDirents(buf: ArrayBufferView, length: number = buf.byteLen
       ino: view.getBigUint64(pos, true),
       off: view.getBigInt64(pos + 8, true),
       type: view.getUint8(pos + 18),
-      name: readCString(bytes, pos + DIRENT_NAME, reclen - DIRENT_NAME),
+      name: readName(bytes, pos + DIRENT_NAME, reclen - DIRENT_NAME),
     });
     pos += reclen;
   }
@@ -351,7 +360,7 @@ export function decodeDirents(buf: ArrayBufferView, length: number = buf.byteLen
 
 /** Encodes entries the way getdents64 lays them out (for tests and fakes). */
 export function encodeDirents(entries: readonly Dirent64[]): Uint8Array {
-  const names = entries.map((e) => encoder.encode(e.name));
+  const names = entries.map((e) => encodeName(e.name));
   const lengths = names.map((n) => (DIRENT_NAME + n.length + 1 + 7) & ~7);
   const out = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
   const view = viewOf(out);

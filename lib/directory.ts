@@ -7,7 +7,7 @@
  */
 
 import { AT, O, S, STATX } from "../ffi/constants.ts";
-import { cString, CStringScratch } from "../ffi/cstring.ts";
+import { cString, CStringScratch, decodeName } from "../ffi/cstring.ts";
 import { ERRNO } from "../ffi/errno.ts";
 import { decodeDirents, decodeStatx, type Statx, STATX_SIZE } from "../ffi/structs.ts";
 import { LklError } from "./errors.ts";
@@ -16,7 +16,6 @@ import type { CPath, System } from "./system.ts";
 
 const DOT = cString(".");
 const EMPTY = cString("");
-const decoder = new TextDecoder();
 /**
  * Entry names, encoded for one synchronous call at a time: one path
  * component, never "." or ".." (from a tree's root, ".." would leave the
@@ -246,7 +245,7 @@ export class Directory {
         "readlinkat",
         name,
       );
-      if (n < buf.length) return decoder.decode(buf.subarray(0, n));
+      if (n < buf.length) return decodeName(buf.subarray(0, n));
       buf = new Uint8Array(buf.length * 2);
     }
   }
@@ -349,7 +348,7 @@ export class Directory {
       const n = this.#sys.llistxattr(path, buf);
       if (n === -ERRNO.ERANGE) continue; // grew meanwhile
       this.#check(n, "llistxattr", name);
-      return decoder.decode(buf.subarray(0, n)).split("\0").filter((s) => s !== "");
+      return decodeName(buf.subarray(0, n)).split("\0").filter((s) => s !== "");
     }
   }
 

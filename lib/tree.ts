@@ -17,7 +17,7 @@
  */
 
 import { AT, AT_FDCWD, O, RESOLVE, S } from "../ffi/constants.ts";
-import { cString } from "../ffi/cstring.ts";
+import { cString, decodeName } from "../ffi/cstring.ts";
 import { ERRNO } from "../ffi/errno.ts";
 import { decodeStatx, STATX_SIZE } from "../ffi/structs.ts";
 import { Directory, type DirEntry, encodeTimes, STATX_WANTED } from "./directory.ts";
@@ -512,7 +512,7 @@ export class FileTree {
         "realpath",
         path,
       );
-      const full = decoder.decode(buf.subarray(0, n));
+      const full = decodeName(buf.subarray(0, n));
       if (full === this.#rootPath) return "/";
       if (full.startsWith(this.#rootPath + "/")) return full.slice(this.#rootPath.length);
       return full; // a mount over the root: the kernel's own path

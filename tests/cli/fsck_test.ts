@@ -116,6 +116,23 @@ Deno.test("fsck: clean images of every type give 0 and are not changed", async (
   }
 });
 
+Deno.test("fsck: names that are not UTF-8 are walked, not reported as damage", async () => {
+  const dir = await tempDir("fsck-latin1");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(join(src, "l1"), { recursive: true });
+    await sh("python3", ["-c", `open(b'${src}/l1/caf\\xe9.txt','wb').write(b'x')`]);
+    const image = join(dir, "ext4.img");
+    await sparseFile(image, 32 << 20);
+    await sh("mkfs.ext4", ["-q", "-d", src, image]);
+    const report = await fsck(image, "--read-data");
+    equal(report.code, 0, JSON.stringify(report.problems));
+    equal(report.bytesRead, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** An ext4 image (metadata_csum, the mkfs default) holding a small tree. */
 async function ext4Image(dir: string): Promise<string> {
   const src = join(dir, "src");

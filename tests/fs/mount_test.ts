@@ -221,6 +221,38 @@ Deno.test("paths cannot leave the mount: .., absolute and relative symlinks stay
   }
 });
 
+Deno.test("names that are not UTF-8 reach the kernel byte for byte: list, stat, read, rename, remove", async () => {
+  const kernel = await sharedKernel();
+  const src = join(dir, "latin1-src");
+  await Deno.mkdir(join(src, "l1"), { recursive: true });
+  // mkfs.ext4 -d stores the host's raw bytes: "caf\xe9.txt" is Latin-1, not UTF-8.
+  await sh("python3", ["-c", "open(b'" + src + "/l1/caf\\xe9.txt','wb').write(b'x')"]);
+  const image = join(dir, "latin1.img");
+  await sparseFile(image, 32 << 20);
+  await sh("mkfs.ext4", ["-q", "-d", src, image]);
+  {
+    await using disk = await kernel.attachDisk(image);
+    await using m = await disk.mount();
+    const names: string[] = [];
+    for await (const entry of m.readDir("l1")) names.push(entry.name);
+    equal(names.length, 1);
+    const name = names[0];
+    equal(name, "caf\udce9.txt", "the byte 0xe9 travels as the escape U+DCE9");
+    equal((await m.lstat(`l1/${name}`)).size, 1);
+    equal(await m.readTextFile(`l1/${name}`), "x");
+    await m.rename(`l1/${name}`, `l1/${name}.old`);
+    await m.writeTextFile(`l1/new-${name}`, "y");
+    await m.remove(`l1/${name}.old`);
+  }
+  // What debugfs prints, as bytes: the new name holds the same raw byte 0xe9.
+  const { stdout } = await new Deno.Command("debugfs", { args: ["-R", "ls -p /l1", image] })
+    .output();
+  const listing = [...stdout].map((b) => String.fromCharCode(b)).join(""); // one char per byte
+  ok(listing.includes("/new-caf\xe9.txt/"), listing);
+  ok(!listing.includes(".old"), listing);
+  await checkImage(image, "ext4");
+});
+
 Deno.test("a host directory is a FileTree too, with the same confinement", async () => {
   const root = join(dir, "hosttree");
   await Deno.mkdir(join(root, "sub"), { recursive: true });
