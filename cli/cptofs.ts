@@ -10,10 +10,10 @@ import { Command, Option } from "@commander-js/extra-typings";
 import { runCopy } from "./copy.ts";
 import {
   fstypeOption,
+  idNumber,
   imageOption,
   jsonOption,
   memoryOption,
-  naturalNumber,
   partitionOption,
   verboseOption,
 } from "./options.ts";
@@ -52,11 +52,11 @@ export function cptofsCommand() {
     .addOption(fstypeOption())
     .addOption(
       new Option("-o, --owner <uid>", "owner of every copied entry (default: the source's)")
-        .argParser(naturalNumber),
+        .argParser(idNumber),
     )
     .addOption(
       new Option("-g, --group <gid>", "group of every copied entry (default: the source's)")
-        .argParser(naturalNumber),
+        .argParser(idNumber),
     )
     .addOption(new Option("--xattrs", "copy extended attributes too"))
     .addOption(jsonOption())

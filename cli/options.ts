@@ -48,6 +48,18 @@ export function naturalNumber(value: string): number {
   return n;
 }
 
+/** The largest user or group id: 2^32 - 2 ((uid_t)-1 means "leave unchanged" to chown). */
+export const MAX_ID = 4294967294;
+
+/** Parses a user or group id (0 to {@link MAX_ID}): a larger one would wrap or mean "no change". */
+export function idNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !(n <= MAX_ID)) {
+    throw new InvalidArgumentError(`expected an id from 0 to ${MAX_ID}, got "${value}"`);
+  }
+  return n;
+}
+
 /** `-i, --image <file>`: the disk image (required). */
 export function imageOption() {
   return new Option(

@@ -17,6 +17,7 @@ import {
   makeImage,
   makeTree,
   type PrintOptions,
+  sh,
   sha256,
   tempDir,
   TREE_LINKS,
@@ -135,6 +136,31 @@ Deno.test("cptofs: SRC/. copies the contents; several sources land in a director
     const a = await Deno.lstat(join(out, "a.txt"));
     equal(a.uid, 1234);
     equal(a.gid, 567);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cptofs: -o and -g take ids from 0 to 4294967294; larger ones are a usage error, not wrapped", async () => {
+  const dir = await tempDir("cptofs-ids");
+  try {
+    const file = join(dir, "f");
+    await Deno.writeTextFile(file, "x\n");
+    const image = join(dir, "ext4.img");
+    await makeImage(image, "ext4", 16 << 20);
+    for (const [flag, id] of [["-o", "99999999999"], ["-o", "4294967296"], ["-g", "4294967295"]]) {
+      const r = await lkl(["cptofs", "-i", image, flag, id, file, "/f"]);
+      equal(r.code, 2, r.stderr);
+      match(
+        r.stderr,
+        new RegExp(`argument '${id}' is invalid. expected an id from 0 to 4294967294`),
+      );
+    }
+    equal((await sh("debugfs", ["-R", "ls /", image])).includes(" f "), false, "nothing copied");
+    const r = await lkl(["cptofs", "-i", image, "-o", "4294967294", "-g", "0", file, "/f"]);
+    equal(r.code, 0, r.stderr);
+    // debugfs prints ids as signed numbers.
+    match(await sh("debugfs", ["-R", "stat /f", image]), /User:\s+-2\s+Group:\s+0\s/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
