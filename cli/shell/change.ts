@@ -334,10 +334,51 @@ const chown: ShellCommand = {
   },
 };
 
+/**
+ * A touch -d date as nanoseconds since the epoch: "@SECONDS" (GNU touch's
+ * form, a fraction allowed) or an ISO date "YYYY-MM-DD[ HH:MM[:SS[.N]]]"
+ * with an optional zone ("Z", "UTC", "+02:00"; UTC without one, the zone
+ * ls and stat show here). Null for anything else: JavaScript's own parser
+ * takes "12" for 2001-12-01 and "foo 12" too.
+ */
+export function parseDate(text: string): bigint | null {
+  const epoch = text.match(/^@([+-]?)(\d+)(?:\.(\d{1,9})\d*)?$/);
+  if (epoch) {
+    const ns = BigInt(epoch[2]) * 1_000_000_000n + BigInt((epoch[3] ?? "").padEnd(9, "0"));
+    return epoch[1] === "-" ? -ns : ns;
+  }
+  const m = text.match(
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9})\d*)?)?)? ?(Z|UTC|[+-]\d{2}:?\d{2})?$/i,
+  );
+  if (!m) return null;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((f) => Number(f ?? 0));
+  // setUTCFullYear takes year 50 as 50, not 1950 (Date.UTC does not).
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second);
+  const ms = date.getTime();
+  // Dates roll 2001-02-30 over to March: a field out of range is no date.
+  if (
+    date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 ||
+    minute > 59 || second > 59
+  ) {
+    return null;
+  }
+  let offsetMinutes = 0;
+  const zone = m[8]?.toUpperCase();
+  if (zone && zone !== "Z" && zone !== "UTC") {
+    const digits = zone.slice(1).replace(":", "");
+    offsetMinutes = (zone[0] === "-" ? -1 : 1) *
+      (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  }
+  return BigInt(ms - offsetMinutes * 60_000) * 1_000_000n +
+    BigInt((m[7] ?? "").padEnd(9, "0"));
+}
+
 const touch: ShellCommand = {
   name: "touch",
   usage: "touch [-c] [-d DATE] FILE...",
-  summary: "set access and modification times to now or DATE (files made when missing, unless -c)",
+  summary: "set times to now or DATE (@SECONDS, YYYY-MM-DD[ HH:MM[:SS]] UTC); -c makes no file",
   writes: true,
   async run(s, args) {
     const { flags, operands } = parseFlags("touch", args, "c", "d");
@@ -345,10 +386,8 @@ const touch: ShellCommand = {
     let when: Date | bigint = new Date();
     const dateText = flags.get("d");
     if (typeof dateText === "string") {
-      const date = new Date(dateText);
-      if (Number.isNaN(date.getTime())) {
-        throw new ShellError(`touch: invalid date format '${dateText}'`);
-      }
+      const date = parseDate(dateText);
+      if (date === null) throw new ShellError(`touch: invalid date format '${dateText}'`);
       when = date;
     }
     return await each(s, operands, async (arg) => {

@@ -4,7 +4,7 @@
  * and e2fsck afterwards.
  */
 
-import { equal, ok } from "node:assert/strict";
+import { equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { checkImage, lkl, sh, tempDir } from "../helpers/images.ts";
 
@@ -64,6 +64,25 @@ Deno.test("mount-shell: tail -n +N and -c +N print from line N and byte N on", a
     const bad = await run(image, "tail -n +x /twelve");
     equal(bad.code, 2);
     equal(bad.stderr, "tail: invalid number of lines: '+x'\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("mount-shell: touch -d @SECONDS is since the epoch; a bare number is no date", async () => {
+  const dir = await tempDir("shell-touch");
+  try {
+    const image = await ext4(dir);
+    const r = await run(
+      image,
+      "touch -d @0 /zero; touch -d @1700000000 /later; touch -d 12 /twelve",
+    );
+    equal(r.code, 1);
+    equal(r.stderr, "touch: invalid date format '12'\n");
+    match(await debugfs(image, "stat /zero"), /mtime: 0x00000000:/);
+    match(await debugfs(image, "stat /later"), /mtime: 0x6553f100:/); // 1700000000
+    ok(!(await debugfs(image, "ls /")).includes("twelve"), "touch -d 12 made the file");
+    await checkImage(image, "ext4");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

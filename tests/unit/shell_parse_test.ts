@@ -4,7 +4,7 @@
  */
 
 import { deepEqual, equal, throws } from "node:assert/strict";
-import { applyMode } from "../../cli/shell/change.ts";
+import { applyMode, parseDate } from "../../cli/shell/change.ts";
 import { globRegExp, modeString } from "../../cli/shell/command.ts";
 import { suggest } from "../../cli/shell/commands.ts";
 import { parseSize } from "../../cli/shell/content.ts";
@@ -132,4 +132,20 @@ Deno.test("parseFlags, modes, sizes, globs and suggestions", () => {
   equal(suggest("cpp"), "cp");
   equal(suggest("trunc"), "truncate");
   equal(suggest("frobnicate"), null);
+});
+
+Deno.test("parseDate: touch -d takes @SECONDS and ISO dates, not JavaScript's guesses", () => {
+  equal(parseDate("@0"), 0n);
+  equal(parseDate("@1700000000"), 1_700_000_000_000_000_000n);
+  equal(parseDate("@1.5"), 1_500_000_000n);
+  equal(parseDate("@-1"), -1_000_000_000n);
+  equal(parseDate("2001-09-09T01:46:40Z"), 1_000_000_000_000_000_000n);
+  equal(parseDate("2001-09-09 01:46:40"), 1_000_000_000_000_000_000n);
+  equal(parseDate("2001-09-09 03:46:40+02:00"), 1_000_000_000_000_000_000n);
+  equal(parseDate("2001-09-09 01:46:40.25 UTC"), 1_000_000_000_250_000_000n);
+  equal(parseDate("1970-01-02"), 86_400_000_000_000n);
+  // JavaScript's Date takes these for 2001-12-01, 2001-01-01, 2001-12-01.
+  for (const bad of ["12", "2001", "foo 12", "@", "@1e3", "2001-02-30", "2001-09-09 24:00", ""]) {
+    equal(parseDate(bad), null, bad);
+  }
 });
