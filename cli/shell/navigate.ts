@@ -168,7 +168,11 @@ const ls: ShellCommand = {
       }
       if (headers) s.print(`${first ? "" : "\n"}${label}:`);
       first = false;
-      if (long) s.print(`total ${items.reduce((n, i) => n + i.st.blocks, 0) / 2}`);
+      if (long) {
+        // Blocks are 512 bytes; ls counts whole KiB, rounded up.
+        const blocks = items.reduce((n, i) => n + i.st.blocks, 0);
+        s.print(`total ${flags.has("h") ? humanSize(blocks * 512) : Math.ceil(blocks / 2)}`);
+      }
       show(items);
       if (flags.has("R")) {
         for (const item of items) {

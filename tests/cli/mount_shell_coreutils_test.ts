@@ -87,3 +87,28 @@ Deno.test("mount-shell: touch -d @SECONDS is since the epoch; a bare number is n
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mount-shell: ls -l prints a whole total on squashfs (512-byte blocks, an odd sum)", async () => {
+  const dir = await tempDir("shell-ls-dev");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(src);
+    await Deno.writeTextFile(join(src, "a"), "hi\n");
+    await Deno.writeFile(join(src, "file"), new Uint8Array(123456));
+    await sh("mknod", [join(src, "null"), "c", "1", "3"]);
+    await sh("mknod", [join(src, "sda"), "b", "8", "0"]);
+    await sh("mknod", [join(src, "tty"), "c", "136", "12"]);
+    const image = join(dir, "fs.sqsh");
+    await sh("mksquashfs", [src, image, "-quiet", "-noappend", "-all-root"]);
+    const r = await run(image, "ls -l /");
+    equal(r.code, 0, r.stderr);
+    // squashfs counts blocks of 512 bytes (an odd sum here): ls rounds the KiB up, as GNU ls does.
+    const blocks = await run(image, "stat /a /file");
+    const sum = [...blocks.stdout.matchAll(/Blocks: (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    equal(sum % 2, 1, blocks.stdout);
+    const lines = r.stdout.trimEnd().split("\n");
+    equal(lines[0], `total ${Math.ceil(sum / 2)}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
