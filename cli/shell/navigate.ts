@@ -69,10 +69,24 @@ function printNames(s: Session, items: Listed[]): void {
   }
 }
 
+function isDevice(st: Statx): boolean {
+  const type = st.mode & S.IFMT;
+  return type === S.IFCHR || type === S.IFBLK;
+}
+
 function printLong(s: Session, items: Listed[], human: boolean): void {
-  const sizes = items.map((i) => human ? humanSize(i.st.size) : String(i.st.size));
   const w = (f: (i: Listed, k: number) => string) =>
     Math.max(0, ...items.map((i, k) => f(i, k).length));
+  // A device node has no size: ls shows its "major, minor", each aligned.
+  const wmaj = w((i) => isDevice(i.st) ? String(i.st.rdevMajor) : "");
+  const wmin = w((i) => isDevice(i.st) ? String(i.st.rdevMinor) : "");
+  const sizes = items.map((i) =>
+    isDevice(i.st)
+      ? `${String(i.st.rdevMajor).padStart(wmaj)}, ${String(i.st.rdevMinor).padStart(wmin)}`
+      : human
+      ? humanSize(i.st.size)
+      : String(i.st.size)
+  );
   const wl = w((i) => String(i.st.nlink));
   const wu = w((i) => String(i.st.uid));
   const wg = w((i) => String(i.st.gid));

@@ -4,7 +4,7 @@
  * and e2fsck afterwards.
  */
 
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { checkImage, lkl, sh, tempDir } from "../helpers/images.ts";
 
@@ -88,7 +88,7 @@ Deno.test("mount-shell: touch -d @SECONDS is since the epoch; a bare number is n
   }
 });
 
-Deno.test("mount-shell: ls -l prints a whole total on squashfs (512-byte blocks, an odd sum)", async () => {
+Deno.test("mount-shell: ls -l shows 'major, minor' for devices and a whole total (squashfs)", async () => {
   const dir = await tempDir("shell-ls-dev");
   try {
     const src = join(dir, "src");
@@ -108,6 +108,13 @@ Deno.test("mount-shell: ls -l prints a whole total on squashfs (512-byte blocks,
     equal(sum % 2, 1, blocks.stdout);
     const lines = r.stdout.trimEnd().split("\n");
     equal(lines[0], `total ${Math.ceil(sum / 2)}`);
+    deepEqual(lines.slice(1).map((l) => l.replace(/ \d{4}-\d\d-\d\d \d\d:\d\d /, " DATE ")), [
+      "-rw-r--r-- 1 0 0       3 DATE a",
+      "-rw-r--r-- 1 0 0  123456 DATE file",
+      "crw-r--r-- 1 0 0   1,  3 DATE null",
+      "brw-r--r-- 1 0 0   8,  0 DATE sda",
+      "crw-r--r-- 1 0 0 136, 12 DATE tty",
+    ]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
