@@ -100,6 +100,15 @@ function prompt(s: Session): string {
   }$ `;
 }
 
+/** What a file system calls its journal. */
+function logName(fstype: string): string {
+  return fstype === "btrfs"
+    ? "log tree"
+    : fstype === "xfs" || fstype === "f2fs"
+    ? "log"
+    : "journal";
+}
+
 /** Reads and runs lines until the end of input, exit, or (with errexit) a failure. */
 async function runLines(
   s: Session,
@@ -155,7 +164,20 @@ export async function runMountShell(options: MountShellOptions): Promise<number>
   let mount: Mount;
   try {
     const disk = await kernel.attachDisk(options.image, { readOnly: options.readOnly ?? false });
-    mount = await disk.mount({ partition: options.partition, fstype: options.type });
+    // Read-only, a journal that needs recovery cannot be replayed: show the
+    // file system as of its last checkpoint rather than nothing.
+    mount = await disk.mount({
+      partition: options.partition,
+      fstype: options.type,
+      skipRecovery: options.readOnly ?? false,
+    });
+    if (mount.recoverySkipped) {
+      console.error(
+        `mount-shell: warning: the ${mount.fstype} ${logName(mount.fstype)} of ${options.image} ` +
+          "needs recovery; this is the file system without it (its latest changes may be " +
+          "missing); without -r it is replayed",
+      );
+    }
   } catch (e) {
     await kernel.halt().catch(() => {});
     throw copyError(e, options.image);

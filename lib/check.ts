@@ -25,7 +25,7 @@ import { decodeDirents, type Dirent64, type Statx } from "../ffi/structs.ts";
 import { Directory, STATX_WANTED } from "./directory.ts";
 import { type Disk, DiskError } from "./disk.ts";
 import { LklError } from "./errors.ts";
-import type { RecordedErrors } from "./fstype.ts";
+import { aFsType, compatibleFsType, kernelFsType, type RecordedErrors } from "./fstype.ts";
 import type { Kernel } from "./kernel.ts";
 import {
   inodeReferences,
@@ -585,7 +585,20 @@ export async function checkImage(
   const corrected = repair ? await repairMount(kernel, disk, options) : [];
   options.signal?.throwIfAborted();
   const probe = disk.probe(options.partition);
-  const fstype = checkFsType(options.fstype ?? probe?.type ?? "");
+  const requested = options.fstype === undefined ? undefined : kernelFsType(options.fstype);
+  // checkFsType mounts ext2 and ext3 as ext4: first refuse a -t the disk does not hold.
+  if (requested !== undefined && probe && !compatibleFsType(requested, probe.type)) {
+    const what = options.partition ? `${image} partition ${options.partition}` : image;
+    throw new DiskError(
+      "wrong-fstype",
+      ERRNO.EINVAL,
+      image,
+      `${what}: not ${aFsType(requested)} file system (it holds ${probe.type})`,
+    );
+  }
+  // Before the check: on a writable disk (--repair) the driver may record what it meets.
+  const recordedErrors = probe?.recordedErrors ?? null;
+  const fstype = checkFsType(requested ?? probe?.type ?? "");
   const unreplayed = probe?.needsRecovery ||
     (!repair && LOG_ONLY_RECOVERY.has(fstype) && await logNeedsRecovery(disk, options, fstype));
   const logStart = kernel.log().length;
@@ -612,9 +625,9 @@ export async function checkImage(
   return {
     image,
     ...result,
-    fstype: probe?.type ?? result.fstype, // ext2 and ext3 are checked with the ext4 driver
-    // Read after the check: the repair mount may have added some.
-    recordedErrors: disk.probe(options.partition)?.recordedErrors ?? null,
+    // ext2 and ext3 are checked with the ext4 driver: say what the disk holds (or -t said).
+    fstype: requested === "msdos" ? requested : probe?.type ?? result.fstype,
+    recordedErrors,
     corrected,
     seconds: (performance.now() - start) / 1000,
   };

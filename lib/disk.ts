@@ -13,6 +13,7 @@ import { LKL_DISK_READ_ONLY } from "../ffi/symbols.ts";
 import { SYS } from "../ffi/syscalls.ts";
 import { LklError } from "./errors.ts";
 import {
+  aFsType,
   compatibleFsType,
   detectFsType,
   type FsProbe,
@@ -30,6 +31,9 @@ const NO_REPLAY_OPTION: Record<string, string> = {
   f2fs: "norecovery",
   btrfs: "rescue=nologreplay",
 };
+
+/** File system types the kernel can only read (mounting one read-write fails with EACCES). */
+const READ_ONLY_TYPES = new Set(["iso9660", "squashfs"]);
 
 /** Options of {@link Kernel.attachDisk}. */
 export interface AttachOptions {
@@ -239,6 +243,17 @@ export class Disk {
    * ```
    */
   async mount(options: MountOptions = {}): Promise<Mount> {
+    try {
+      return await this.#mount(options, false);
+    } catch (e) {
+      if (!(options.skipRecovery && e instanceof DiskError && e.problem === "needs-recovery")) {
+        throw e;
+      }
+      return await this.#mount(options, true);
+    }
+  }
+
+  async #mount(options: MountOptions, skipRecovery: boolean): Promise<Mount> {
     this.#checkAttached();
     const { device, what } = this.#target(options.partition, (d) => this.#probe(d));
     const probe = this.#probe(device);
@@ -268,7 +283,7 @@ export class Disk {
           "wrong-fstype",
           ERRNO.EINVAL,
           this.path,
-          `${what}: not a ${fstype} file system (it holds ${probe.type})`,
+          `${what}: not ${aFsType(fstype)} file system (it holds ${probe.type})`,
         );
       }
     } else {
@@ -282,7 +297,11 @@ export class Disk {
       }
       fstype = probe.type;
     }
-    const data = options.options ?? "";
+    const given = options.options ?? "";
+    const skip = skipRecovery
+      ? NO_REPLAY_OPTION[fstype] ?? NO_REPLAY_OPTION[probe?.type ?? ""]
+      : "";
+    const data = [given, skip].filter((o) => o).join(",");
     const noload = /(^|,)(noload|norecovery|(rescue=)?nologreplay)(,|$)/.test(data);
     if (probe?.needsRecovery && this.readOnly && !noload) {
       throw new DiskError(
@@ -313,7 +332,7 @@ export class Disk {
     }
     const mount = new Mount(
       k,
-      { mountPoint, fstype, readOnly, device, label: what },
+      { mountPoint, fstype, readOnly, device, label: what, recoverySkipped: skipRecovery },
       (m) => this.#mounts.delete(m),
     );
     this.#mounts.add(mount);
@@ -489,6 +508,14 @@ function mountError(
       errno,
       image,
       `${what}: the ${fstype} log needs recovery, which a read-only mount cannot do${why}`,
+    );
+  }
+  if (errno === ERRNO.EACCES && !readOnly && READ_ONLY_TYPES.has(fstype)) {
+    return new DiskError(
+      "permission",
+      ERRNO.EROFS,
+      image,
+      `${what}: ${fstype} is a read-only file system type: it can be read, not written`,
     );
   }
   if (errno === ERRNO.EINVAL || errno === ERRNO.EUCLEAN || errno === ERRNO.EIO) {

@@ -212,6 +212,12 @@ export function kernelFsType(name: string): string {
   return lower === "fat" || lower === "fat32" || lower === "fat16" ? "vfat" : lower;
 }
 
+/** "an ext4", "a vfat": the type with the article its spoken name takes. */
+export function aFsType(type: string): string {
+  // Spelled-out letters: "ex" (xfs), "ef" (f2fs), "em" (msdos); vowels.
+  return /^([aeiou]|x|f2|ms)/i.test(type) ? `an ${type}` : `a ${type}`;
+}
+
 /** Whether a device detected as `detected` may be mounted as `requested`. */
 export function compatibleFsType(requested: string, detected: FsType): boolean {
   const ext = ["ext2", "ext3", "ext4"];

@@ -28,6 +28,14 @@ export interface MountOptions {
   readOnly?: boolean;
   /** File-system-specific options, as mount(8) -o takes them (e.g. "noload", "discard"). */
   options?: string;
+  /**
+   * On a read-only disk whose journal (or log) needs recovery, mount it
+   * without replaying it (ext4 noload, xfs and f2fs norecovery, btrfs
+   * rescue=nologreplay) instead of failing: the file system as of its last
+   * checkpoint, without the changes still in the journal.
+   * {@link Mount.recoverySkipped} says when that happened. Default false.
+   */
+  skipRecovery?: boolean;
 }
 
 /**
@@ -54,11 +62,20 @@ export class Mount extends FileTree {
   readonly readOnly: boolean;
   /** The kernel block device, e.g. "vda1". */
   readonly device: string;
+  /** True when the journal needed recovery and was skipped ({@link MountOptions.skipRecovery}). */
+  readonly recoverySkipped: boolean;
 
   /** Use {@link Disk.mount}: this wraps a mount that already exists. */
   constructor(
     kernel: Kernel,
-    init: { mountPoint: string; fstype: string; readOnly: boolean; device: string; label: string },
+    init: {
+      mountPoint: string;
+      fstype: string;
+      readOnly: boolean;
+      device: string;
+      label: string;
+      recoverySkipped?: boolean;
+    },
     onClose: (mount: Mount) => void,
   ) {
     const sys = kernelSystem(kernel);
@@ -71,6 +88,7 @@ export class Mount extends FileTree {
     this.fstype = init.fstype;
     this.readOnly = init.readOnly;
     this.device = init.device;
+    this.recoverySkipped = init.recoverySkipped ?? false;
   }
 
   /** Whether it is still mounted. */

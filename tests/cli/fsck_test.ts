@@ -195,6 +195,29 @@ Deno.test("fsck: an ext4 inode table block overwritten gives 4 and names the fil
     );
     equal(await sha256(image), before);
     await sh("e2fsck", ["-fn", image], { ok: [4, 8, 12] });
+    equal(report.recordedErrors, null);
+
+    // --repair checks on a writable disk, where the driver records what it
+    // meets: that is not an error "from before", but the next check shows it.
+    const repaired = await fsck(image, "--repair");
+    equal(repaired.code, 4);
+    equal(repaired.recordedErrors, null, "an error recorded by this run reported as earlier");
+    const again = await fsck(image);
+    const count = (again.recordedErrors as { count: number } | null)?.count ?? 0;
+    ok(count >= 1, JSON.stringify(again.recordedErrors));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fsck: a -t the image does not hold is refused, as by the other commands", async () => {
+  const dir = await tempDir("fsck-type");
+  try {
+    const image = await ext4Image(dir);
+    const r = await lkl(["fsck", "-i", image, "-t", "ext2"]);
+    equal(r.code, 8);
+    equal(r.stderr.trim(), `lkl: ${image}: not an ext2 file system (it holds ext4)`);
+    equal((await fsck(image, "-t", "ext4")).fstype, "ext4");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
