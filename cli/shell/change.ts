@@ -292,9 +292,13 @@ const chmod: ShellCommand = {
   },
 };
 
+/** The largest id chown takes: 2^32 - 1 is (uid_t)-1, which means "leave it". */
+const MAX_ID = 0xfffffffe;
+
 /** A user or group: a number, or a name from the image's /etc/passwd or /etc/group. */
 async function lookupId(s: Session, name: string, file: string): Promise<number | null> {
-  if (/^\d+$/.test(name)) return Number(name);
+  // A bigger number would wrap around in the kernel's 32-bit id.
+  if (/^\d+$/.test(name)) return Number(name) <= MAX_ID ? Number(name) : null;
   try {
     const text = await s.mount.readTextFile(file);
     for (const line of text.split("\n")) {

@@ -119,3 +119,23 @@ Deno.test("mount-shell: ls -l shows 'major, minor' for devices and a whole total
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mount-shell: chown takes ids up to 4294967294, refuses bigger ones", async () => {
+  const dir = await tempDir("shell-chown");
+  try {
+    const image = await ext4(dir);
+    const r = await run(
+      image,
+      "touch /f; chown 4294967294:7 /f; chown 99999999999 /f; chown :4294967295 /f",
+    );
+    equal(r.code, 1);
+    equal(
+      r.stderr,
+      "chown: invalid user: '99999999999'\nchown: invalid group: ':4294967295'\n",
+    );
+    match(await debugfs(image, "stat /f"), /User:\s+-2\s+Group:\s+7\s/); // debugfs shows 4294967294 signed
+    await checkImage(image, "ext4");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
