@@ -178,12 +178,28 @@ const rm: ShellCommand = {
   },
 };
 
-/** Where SRC lands for mv/cp/ln: inside DST when DST is a directory. */
+/**
+ * Where SRC lands for mv/cp/ln: inside DST when DST is a directory. `shown`
+ * is that place as messages name it ("d/a" for SRC a into DST d).
+ */
 async function destination(s: Session, src: string, dst: string, many: boolean, command: string) {
   const dstPath = s.path(dst);
-  if (await isDirectory(s, dstPath)) return joinPath(dstPath, baseName(src));
+  if (await isDirectory(s, dstPath)) {
+    const base = baseName(src);
+    return { path: joinPath(dstPath, base), shown: `${dst.replace(/\/+$/, "")}/${base}` };
+  }
   if (many) throw new ShellError(`${command}: target '${dst}' is not a directory`);
-  return dstPath;
+  return { path: dstPath, shown: dst };
+}
+
+/** Whether two image paths name one inode (following symlinks); false when one is missing. */
+async function sameFile(s: Session, a: string, b: string): Promise<boolean> {
+  try {
+    const [x, y] = await Promise.all([s.mount.stat(a), s.mount.stat(b)]);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
 }
 
 const mv: ShellCommand = {
@@ -197,7 +213,7 @@ const mv: ShellCommand = {
     const dst = operands[operands.length - 1];
     const sources = operands.slice(0, -1);
     return await each(s, sources, async (src) => {
-      const to = await destination(s, src, dst, sources.length > 1, "mv");
+      const { path: to } = await destination(s, src, dst, sources.length > 1, "mv");
       await s.mount.rename(s.path(src), to);
     }, (src, e) => `mv: cannot move '${src}' to '${dst}': ${posixMessage(e)}`);
   },
@@ -219,11 +235,16 @@ const cp: ShellCommand = {
       if (info.isDirectory && !recursive) {
         throw new ShellError(`cp: -r not specified; omitting directory '${src}'`);
       }
-      const to = await destination(s, src, dst, sources.length > 1, "cp");
+      const { path: to, shown } = await destination(s, src, dst, sources.length > 1, "cp");
+      // A copy onto itself (or onto a hard link of itself, which copyTree would
+      // replace, splitting the link) is refused, as coreutils does.
+      if (await sameFile(s, s.path(src), to)) {
+        throw new ShellError(`cp: '${src}' and '${shown}' are the same file`);
+      }
       const from = await s.mount.realPath(s.path(src));
       const into = await s.mount.realPath(to).catch(() => to);
       if (info.isDirectory && (into === from || into.startsWith(from === "/" ? "/" : `${from}/`))) {
-        throw new ShellError(`cp: cannot copy a directory, '${src}', into itself, '${dst}'`);
+        throw new ShellError(`cp: cannot copy a directory, '${src}', into itself, '${shown}'`);
       }
       await copyTree({ tree: s.mount, path: s.path(src) }, { tree: s.mount, path: to }, {
         overwrite: true,
@@ -243,7 +264,7 @@ const ln: ShellCommand = {
     needOperands("ln", operands, 2);
     if (operands.length > 2) throw new ShellError("ln: usage: ln [-s] [-f] TARGET LINK", 2);
     const [target, link] = operands;
-    const to = await destination(s, target, link, false, "ln");
+    const { path: to } = await destination(s, target, link, false, "ln");
     try {
       if (flags.has("f") && await exists(s, to) && !(await s.mount.lstat(to)).isDirectory) {
         await s.mount.remove(to);

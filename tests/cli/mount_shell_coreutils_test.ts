@@ -139,3 +139,29 @@ Deno.test("mount-shell: chown takes ids up to 4294967294, refuses bigger ones", 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mount-shell: cp onto the same file (itself, a hard link, a symlink to it) fails", async () => {
+  const dir = await tempDir("shell-cp-same");
+  try {
+    const image = await ext4(dir);
+    const r = await run(
+      image,
+      "echo hello > /a; ln /a /h; ln -s a /l; mkdir /d",
+      "cp /a /a; cp /a /h; cp /a /l; cd /; cp a .; cp -r d d/",
+    );
+    equal(r.code, 1);
+    deepEqual(r.stderr.trimEnd().split("\n"), [
+      "cp: '/a' and '/a' are the same file",
+      "cp: '/a' and '/h' are the same file",
+      "cp: '/a' and '/l' are the same file",
+      "cp: 'a' and './a' are the same file",
+      "cp: cannot copy a directory, 'd', into itself, 'd/d'",
+    ]);
+    // The hard link is still one inode with two names.
+    match(await debugfs(image, "stat /h"), /Links: 2/);
+    equal(await debugfs(image, "cat /a"), "hello\n");
+    await checkImage(image, "ext4");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
