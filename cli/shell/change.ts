@@ -180,15 +180,29 @@ const rm: ShellCommand = {
 
 /**
  * Where SRC lands for mv/cp/ln: inside DST when DST is a directory. `shown`
- * is that place as messages name it ("d/a" for SRC a into DST d).
+ * is that place as messages name it ("d/a" for SRC a into DST d). A DST
+ * ending in "/" that is not a directory takes only a new directory: the
+ * mount's paths drop the slash, so `slashed(exists)` is checked here, the
+ * message when DST cannot be that (null: it can).
  */
-async function destination(s: Session, src: string, dst: string, many: boolean, command: string) {
+async function destination(
+  s: Session,
+  src: string,
+  dst: string,
+  many: boolean,
+  command: string,
+  slashed: (exists: boolean) => string | null,
+) {
   const dstPath = s.path(dst);
   if (await isDirectory(s, dstPath)) {
     const base = baseName(src);
     return { path: joinPath(dstPath, base), shown: `${dst.replace(/\/+$/, "")}/${base}` };
   }
   if (many) throw new ShellError(`${command}: target '${dst}' is not a directory`);
+  if (dst.endsWith("/")) {
+    const message = slashed(await exists(s, dstPath));
+    if (message !== null) throw new ShellError(message);
+  }
   return { path: dstPath, shown: dst };
 }
 
@@ -213,7 +227,22 @@ const mv: ShellCommand = {
     const dst = operands[operands.length - 1];
     const sources = operands.slice(0, -1);
     return await each(s, sources, async (src) => {
-      const { path: to } = await destination(s, src, dst, sources.length > 1, "mv");
+      const info = await s.mount.lstat(s.path(src)).catch((e) => {
+        throw new ShellError(`mv: cannot stat '${src}': ${posixMessage(e)}`);
+      });
+      const { path: to } = await destination(
+        s,
+        src,
+        dst,
+        sources.length > 1,
+        "mv",
+        (exists) =>
+          exists
+            ? `mv: cannot stat '${dst}': Not a directory`
+            : info.isDirectory
+            ? null
+            : `mv: cannot move '${src}' to '${dst}': Not a directory`,
+      );
       await s.mount.rename(s.path(src), to);
     }, (src, e) => `mv: cannot move '${src}' to '${dst}': ${posixMessage(e)}`);
   },
@@ -235,7 +264,19 @@ const cp: ShellCommand = {
       if (info.isDirectory && !recursive) {
         throw new ShellError(`cp: -r not specified; omitting directory '${src}'`);
       }
-      const { path: to, shown } = await destination(s, src, dst, sources.length > 1, "cp");
+      const { path: to, shown } = await destination(
+        s,
+        src,
+        dst,
+        sources.length > 1,
+        "cp",
+        (exists) =>
+          exists
+            ? `cp: cannot stat '${dst}': Not a directory`
+            : info.isDirectory
+            ? null
+            : `cp: cannot create regular file '${dst}': Not a directory`,
+      );
       // A copy onto itself (or onto a hard link of itself, which copyTree would
       // replace, splitting the link) is refused, as coreutils does.
       if (await sameFile(s, s.path(src), to)) {
@@ -264,7 +305,21 @@ const ln: ShellCommand = {
     needOperands("ln", operands, 2);
     if (operands.length > 2) throw new ShellError("ln: usage: ln [-s] [-f] TARGET LINK", 2);
     const [target, link] = operands;
-    const { path: to } = await destination(s, target, link, false, "ln");
+    const what = flags.has("s") ? "symbolic link" : "hard link";
+    // With a slash, LINK must be a directory: ln -f does not replace a file there.
+    const { path: to } = await destination(
+      s,
+      target,
+      link,
+      false,
+      "ln",
+      (exists) =>
+        !exists
+          ? `ln: failed to create ${what} '${link}': No such file or directory`
+          : flags.has("f")
+          ? `ln: failed to access '${link}': Not a directory`
+          : `ln: failed to create ${what} '${link}': File exists`,
+    );
     try {
       if (flags.has("f") && await exists(s, to) && !(await s.mount.lstat(to)).isDirectory) {
         await s.mount.remove(to);
@@ -272,7 +327,6 @@ const ln: ShellCommand = {
       if (flags.has("s")) await s.mount.symlink(target, to);
       else await s.mount.link(s.path(target), to);
     } catch (e) {
-      const what = flags.has("s") ? "symbolic link" : "hard link";
       throw new ShellError(`ln: failed to create ${what} '${link}': ${posixMessage(e)}`);
     }
     return 0;

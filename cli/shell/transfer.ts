@@ -21,6 +21,19 @@ function hostIsDir(path: string): boolean {
   }
 }
 
+/**
+ * Why a file cannot be copied to `dst`, which ends in "/" but is not a
+ * directory (null when it does not end so): paths lose that slash on the
+ * way (resolve, the mount), so a file would land as a plain entry there.
+ * Worded as cp words it. A source directory may still be made there.
+ */
+function slashed(command: string, dst: string, exists: boolean): string | null {
+  if (!dst.endsWith("/")) return null;
+  return exists
+    ? `${command}: cannot stat '${dst}': Not a directory`
+    : `${command}: cannot create regular file '${dst}': Not a directory`;
+}
+
 /** Copies with a progress line on a terminal; Ctrl-C stops it between chunks. */
 async function copy(
   s: Session,
@@ -72,6 +85,12 @@ const get: ShellCommand = {
       const trees: FileTree[] = [];
       try {
         const base = baseName(src);
+        if (!hostIsDir(dst) && !(await s.mount.stat(s.path(src))).isDirectory) {
+          // lstat("file/") fails with ENOTDIR: ask about the name without the slash.
+          const exists = await Deno.lstat(dst.replace(/\/+$/, "")).then(() => true, () => false);
+          const message = slashed("get", dst, exists);
+          if (message !== null) throw new ShellError(message);
+        }
         let to: { tree: FileTree; path: string };
         if (meansContents(src) || base === "/") {
           Deno.mkdirSync(dst, { recursive: true });
@@ -94,7 +113,9 @@ const get: ShellCommand = {
         if (e instanceof DOMException && e.name === "AbortError") throw e;
         const exists = e instanceof Error && "code" in e && e.code === "EEXIST";
         s.error(
-          exists
+          e instanceof ShellError
+            ? e.message
+            : exists
             ? `get: cannot copy '${src}': ${
               (e as { path?: string }).path ?? dst
             } exists (-f replaces it)`
@@ -148,7 +169,13 @@ const put: ShellCommand = {
         const contents = meansContents(src) || full === "/";
         tree = contents ? FileTree.host(full) : FileTree.host(dirname(full));
         const from = { tree, path: contents ? "." : basename(full) };
-        const to = placement(basename(full), contents, await dstIsDir(), s.path(dst));
+        const intoDir = await dstIsDir();
+        if (!intoDir && !contents && !hostIsDir(full)) {
+          const exists = await s.mount.lstat(s.path(dst)).then(() => true, () => false);
+          const message = slashed("put", dst, exists);
+          if (message !== null) throw new ShellError(message);
+        }
+        const to = placement(basename(full), contents, intoDir, s.path(dst));
         const stats = await copy(s, from, { tree: s.mount, path: to }, {
           uid,
           gid,
@@ -157,7 +184,9 @@ const put: ShellCommand = {
         summary(s, "put", stats);
       } catch (e) {
         if (e instanceof DOMException && e.name === "AbortError") throw e;
-        s.error(`put: cannot copy '${src}': ${posixMessage(e)}`);
+        s.error(
+          e instanceof ShellError ? e.message : `put: cannot copy '${src}': ${posixMessage(e)}`,
+        );
         status = 1;
       } finally {
         tree?.close();

@@ -165,3 +165,51 @@ Deno.test("mount-shell: cp onto the same file (itself, a hard link, a symlink to
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mount-shell: a destination ending in / must be a directory (mv, cp, ln, put, get)", async () => {
+  const dir = await tempDir("shell-slash");
+  try {
+    const host = join(dir, "host");
+    await Deno.mkdir(join(host, "sub"), { recursive: true });
+    await Deno.writeTextFile(join(host, "a.txt"), "new\n");
+    await Deno.writeTextFile(join(host, "file"), "host file\n");
+    const image = await ext4(dir);
+    const r = await run(
+      image,
+      "echo keep > /f; touch /f1 /x; mkdir /d /d2",
+      "mv /f1 /nothere/; cp /x /nothere2/; ln -s x /lnk/; ln /x /lnk2/; ln -sf x /f/",
+      "cp /x /f/; mv /x /f/",
+      `put ${host}/a.txt /f/; put ${host}/a.txt /new/; get /f ${host}/file/; get /f ${host}/none/`,
+      // A directory may be made at such a name.
+      `mv /d /newd/; cp -r /d2 /newd2/; put ${host}/sub /newsub/`,
+    );
+    equal(r.code, 0, r.stderr);
+    deepEqual(r.stderr.trimEnd().split("\n"), [
+      "mv: cannot move '/f1' to '/nothere/': Not a directory",
+      "cp: cannot create regular file '/nothere2/': Not a directory",
+      "ln: failed to create symbolic link '/lnk/': No such file or directory",
+      "ln: failed to create hard link '/lnk2/': No such file or directory",
+      "ln: failed to access '/f/': Not a directory",
+      "cp: cannot stat '/f/': Not a directory",
+      "mv: cannot stat '/f/': Not a directory",
+      "put: cannot stat '/f/': Not a directory",
+      "put: cannot create regular file '/new/': Not a directory",
+      `get: cannot stat '${host}/file/': Not a directory`,
+      `get: cannot create regular file '${host}/none/': Not a directory`,
+    ]);
+    const listing = (await debugfs(image, "ls /")).split(/\s+/);
+    for (const name of ["nothere", "nothere2", "lnk", "lnk2", "new", "d"]) {
+      ok(!listing.includes(name), `${name} is in the image`);
+    }
+    for (const name of ["f", "f1", "x", "d2", "newd", "newd2", "newsub"]) {
+      ok(listing.includes(name), `${name} is not in the image`);
+    }
+    equal(await debugfs(image, "cat /f"), "keep\n");
+    match(await debugfs(image, "stat /newsub"), /Type: directory/);
+    equal(await Deno.readTextFile(join(host, "file")), "host file\n");
+    ok(!(await Deno.lstat(join(host, "none")).then(() => true, () => false)));
+    await checkImage(image, "ext4");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
