@@ -85,7 +85,9 @@ const get: ShellCommand = {
       const trees: FileTree[] = [];
       try {
         const base = baseName(src);
-        if (!hostIsDir(dst) && !(await s.mount.stat(s.path(src))).isDirectory) {
+        if (
+          dst.endsWith("/") && !hostIsDir(dst) && !(await s.mount.stat(s.path(src))).isDirectory
+        ) {
           // lstat("file/") fails with ENOTDIR: ask about the name without the slash.
           const exists = await Deno.lstat(dst.replace(/\/+$/, "")).then(() => true, () => false);
           const message = slashed("get", dst, exists);
