@@ -6,7 +6,7 @@
  * @module
  */
 
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process"; // cli-progress writes to a Node stream
 import cliProgress from "cli-progress";
 import {
@@ -20,7 +20,9 @@ import {
   type Mount,
   prepareCopyWorker,
 } from "../mod.ts";
-import { EXIT, ExitError } from "./report.ts";
+import { type CopyFailure, stopsCopy } from "../lib/copy.ts";
+import { ERRNO, errnoMessage } from "../ffi/errno.ts";
+import { EXIT, ExitError, ExitStatus } from "./report.ts";
 
 /** The options both commands take. */
 export interface ImageOptions {
@@ -43,6 +45,8 @@ export interface CopySummary {
   symlinks: number;
   hardLinks: number;
   specialFiles: number;
+  /** Entries that could not be copied (each named on stderr). */
+  failed: number;
   skipped: string[];
 }
 
@@ -52,6 +56,8 @@ interface Place {
   path: string;
   /** How the user wrote it, for messages. */
   shown: string;
+  /** How the user would write the tree's root: paths in it are shown under it. */
+  root: string;
 }
 
 /** Whether `path` asks for the contents of a directory ("SRC/." in cp -r). */
@@ -82,9 +88,14 @@ export function placement(
 function hostPlace(path: string): Place {
   const full = resolve(path);
   if (meansContents(path) || full === "/") {
-    return { tree: FileTree.host(full), path: ".", shown: path };
+    return { tree: FileTree.host(full), path: ".", shown: path, root: path };
   }
-  return { tree: FileTree.host(dirname(full)), path: basename(full), shown: path };
+  return {
+    tree: FileTree.host(dirname(full)),
+    path: basename(full),
+    shown: path,
+    root: dirname(path),
+  };
 }
 
 async function imageIsDir(mount: Mount, path: string): Promise<boolean> {
@@ -92,6 +103,32 @@ async function imageIsDir(mount: Mount, path: string): Promise<boolean> {
     return (await mount.stat(path)).isDirectory;
   } catch (e) {
     if (e instanceof LklError && e.code === "ENOENT") return false;
+    throw e;
+  }
+}
+
+/** What the source `path` is: a directory, something else, or why it cannot be copied. */
+type SourceKind = "directory" | "other" | { cause: string; error: LklError };
+
+function hostKind(path: string): SourceKind {
+  try {
+    return Deno.lstatSync(path).isDirectory ? "directory" : "other";
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      return { cause: "no such file or directory", error: new LklError(ERRNO.ENOENT, "lstat") };
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      return { cause: "permission denied (lstat)", error: new LklError(ERRNO.EACCES, "lstat") };
+    }
+    throw e;
+  }
+}
+
+async function imageKind(mount: Mount, path: string): Promise<SourceKind> {
+  try {
+    return (await mount.lstat(path)).isDirectory ? "directory" : "other";
+  } catch (e) {
+    if (e instanceof LklError && !stopsCopy(e)) return { cause: writeCause(e, false), error: e };
     throw e;
   }
 }
@@ -139,6 +176,12 @@ class Progress {
       rate: (this.#last.bytes / 1048576 / Math.max(s, 0.001)).toFixed(0),
       path,
     };
+  }
+
+  /** Prints `line` on stderr, above the progress line if there is one. */
+  note(line: string): void {
+    if (this.#bar) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+    console.error(line);
   }
 
   update(p: { entries: number; bytes: number; path: string }): void {
@@ -192,6 +235,41 @@ export function copyError(e: unknown, image: string): unknown {
   return e;
 }
 
+/** Why the entry of `failure` was not copied, in words; `source` is the source as the user knows it. */
+function failureCause(failure: CopyFailure, source: string, overwrite: boolean): string {
+  const e = failure.error;
+  const errno = `${errnoMessage(e.errno)} (${e.code})`;
+  if (failure.reading) return `cannot read ${source}: ${errno}`;
+  return writeCause(e, overwrite);
+}
+
+/** Why making an entry failed, in words. */
+function writeCause(e: LklError, overwrite: boolean): string {
+  switch (e.code) {
+    case "EEXIST":
+      return overwrite ? "a directory is there already" : "exists already (--force replaces it)";
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return `permission denied (${e.syscall})`;
+    case "ENOTDIR":
+      if (e.syscall === "mkdirat") return "exists and is not a directory";
+      break;
+    case "EINVAL":
+    case "EILSEQ":
+      if (/^(openat|mkdirat|symlinkat|mknodat|linkat)$/.test(e.syscall)) {
+        return `the file system cannot store this name (${errnoMessage(e.errno)}, ${e.code})`;
+      }
+  }
+  return `${errnoMessage(e.errno)} (${e.code}, ${e.syscall})`;
+}
+
+/** Whether `e` is a permission denied: the exit status says so when all failures are. */
+function isPermission(e: LklError): boolean {
+  return e.code === "EACCES" || e.code === "EPERM";
+}
+
 /** How one command copies: direction and copyTree options. */
 export interface CopyPlan {
   /** "in": host → image (cptofs); "out": image → host (cpfromfs). */
@@ -223,7 +301,14 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
     symlinks: 0,
     hardLinks: 0,
     specialFiles: 0,
+    failed: 0,
     skipped: [],
+  };
+  const failures: LklError[] = [];
+  /** An entry that was not copied: named on stderr, counted, the copy goes on. */
+  const fail = (path: string, cause: string, error: LklError) => {
+    failures.push(error);
+    progress.note(`lkl: ${path}: ${cause}`);
   };
   const open: FileTree[] = [];
   try {
@@ -241,6 +326,12 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
       }
     }
     for (const source of plan.sources) {
+      const kind = plan.direction === "in" ? hostKind(source) : await imageKind(mount, source);
+      if (typeof kind === "object") {
+        // Named as given: the next source may be there.
+        fail(source, kind.cause, kind.error);
+        continue;
+      }
       const contents = meansContents(source);
       let from: Place;
       let to: Place;
@@ -253,32 +344,48 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
           tree: mount,
           path: placement(base, contents, destIsDir, plan.dest),
           shown: plan.dest,
+          root: "/",
         };
       } else {
         const base = imageBase(source);
-        from = { tree: mount, path: source, shown: source };
+        from = { tree: mount, path: source, shown: source, root: "/" };
         if (contents || base === "") {
           // cp -r "SRC/." DST: the contents of SRC into DST, made if missing.
           Deno.mkdirSync(plan.dest, { recursive: true });
-          to = { tree: FileTree.host(plan.dest), path: ".", shown: plan.dest };
+          to = { tree: FileTree.host(plan.dest), path: ".", shown: plan.dest, root: plan.dest };
         } else if (hostIsDir(plan.dest)) {
-          to = { tree: FileTree.host(plan.dest), path: base, shown: plan.dest };
+          to = { tree: FileTree.host(plan.dest), path: base, shown: plan.dest, root: plan.dest };
         } else {
           to = hostPlace(plan.dest);
         }
         open.push(to.tree);
       }
-      const stats = await copyTree(from, to, {
-        ...plan.copy,
-        onProgress: showProgress
-          ? (p) =>
-            progress.update({
-              entries: total.entries + p.entries,
-              bytes: total.bytes + p.bytes,
-              path: p.path,
-            })
-          : undefined,
-      });
+      const overwrite = plan.copy.overwrite ?? false;
+      let stats: CopyStats;
+      try {
+        stats = await copyTree(from, to, {
+          ...plan.copy,
+          onError: (f) =>
+            fail(
+              join(to.root, f.path),
+              failureCause(f, join(from.root, f.source), overwrite),
+              f.error,
+            ),
+          onProgress: showProgress
+            ? (p) =>
+              progress.update({
+                entries: total.entries + p.entries,
+                bytes: total.bytes + p.bytes,
+                path: p.path,
+              })
+            : undefined,
+        });
+      } catch (e) {
+        // Where this source goes could not be made: the next source may fare better.
+        if (!(e instanceof LklError) || stopsCopy(e)) throw e;
+        fail(join(to.root, to.path), writeCause(e, overwrite), e);
+        continue;
+      }
       total.entries += stats.entries;
       total.bytes += stats.bytes;
       total.files += stats.files;
@@ -286,6 +393,7 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
       total.symlinks += stats.symlinks;
       total.hardLinks += stats.hardLinks;
       total.specialFiles += stats.specialFiles;
+      total.failed += stats.failed;
       total.skipped.push(...stats.skipped);
     }
     for (const tree of open.splice(0)) tree.close();
@@ -312,6 +420,7 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
     symlinks: total.symlinks,
     hardLinks: total.hardLinks,
     specialFiles: total.specialFiles,
+    failed: failures.length,
     skipped: total.skipped,
   };
   for (const line of total.skipped.slice(0, options.verbose ? undefined : 5)) {
@@ -320,12 +429,17 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
   if (!options.verbose && total.skipped.length > 5) {
     console.error(`lkl: note: ... and ${total.skipped.length - 5} more (--verbose lists them)`);
   }
+  const failed = summary.failed > 0 ? `, ${summary.failed} failed` : "";
   console.error(
-    `copied ${summary.entries} entries, ${mib(summary.bytes)} MiB in ${
+    `copied ${summary.entries} entries${failed}, ${mib(summary.bytes)} MiB in ${
       summary.seconds.toFixed(2)
     } s ` +
       `(${summary.mibPerSecond.toFixed(1)} MiB/s)`,
   );
   if (options.json) console.log(JSON.stringify(summary));
+  if (failures.length > 0) {
+    // Like cp: every failure was named as it happened; the status says there were some.
+    throw new ExitStatus(failures.every(isPermission) ? EXIT.PERMISSION : EXIT.FAILURE);
+  }
   return summary;
 }

@@ -36,9 +36,9 @@ Examples:
   lkl cpfromfs -i disk.img -p / rootfs             everything, as it is
 
 Exit status:
-  0 done; 1 a copy error, or an existing file without --force; 2 bad command
-  line; ${EXIT.IMAGE} no such image, no disk image, no such partition or file system,
-  wrong -t; ${EXIT.LOCKED} the image is locked by another process; ${EXIT.PERMISSION} permission denied.`;
+  0 done; 1 entries not copied, such as existing files without --force (each
+  is named with its cause, the rest is copied); 2 bad command line; ${EXIT.IMAGE} no such image, no disk image, no such partition or file system,
+  wrong -t; ${EXIT.LOCKED} the image is locked by another process; ${EXIT.PERMISSION} permission denied (every entry not copied was).`;
 
 /** The `cpfromfs` subcommand. */
 export function cpfromfsCommand() {

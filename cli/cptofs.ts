@@ -36,10 +36,11 @@ Examples:
   lkl cptofs -i sd.img -t vfat boot/. /            a FAT boot partition
 
 Exit status:
-  0 done; 1 a copy error (the message says which file); 2 bad command line;
+  0 done; 1 entries not copied (each is named with its cause, the rest is
+  copied); 2 bad command line;
   ${EXIT.IMAGE} no such image, no disk image, no such partition or file system, wrong -t;
   ${EXIT.LOCKED} the image is locked by another process; ${EXIT.FULL} the image is full (the image is
-  left unmounted cleanly, with what was copied so far); ${EXIT.PERMISSION} permission denied.`;
+  left unmounted cleanly, with what was copied so far); ${EXIT.PERMISSION} permission denied (every entry not copied was).`;
 
 /** The `cptofs` subcommand. */
 export function cptofsCommand() {

@@ -16,6 +16,9 @@ import {
   decodeError,
   ENTRY,
   ENTRY_ALL_DATA,
+  ERROR_FLAGS,
+  ERROR_IN_ENTRY,
+  ERROR_STOPS,
   isCannotStore,
   REC,
   type Ring,
@@ -63,6 +66,25 @@ export interface CopyOptions {
   dropSetId?: boolean;
   /** Replace existing files, symlinks and nodes of the destination (default false: EEXIST). */
   overwrite?: boolean;
+  /**
+   * Called for each entry that could not be copied (a name the
+   * destination refuses, a file that cannot be read, an existing file
+   * without `overwrite`...): the copy then leaves it out (a file written
+   * in part is removed) and goes on. Without it, the first such error
+   * rejects the copy. Errors of the destination as a whole (full,
+   * read-only, EIO), of the process (out of memory, of fds) and
+   * cancellation always stop the copy.
+   */
+  onError?: (failure: {
+    /** Its path in the destination tree. */
+    path: string;
+    /** Its path in the source tree. */
+    source: string;
+    /** Whether reading the source failed (else making it in the destination did). */
+    reading: boolean;
+    /** The call that failed (its path is on the side that failed). */
+    error: LklError;
+  }) => void;
   /** Called after each entry and each chunk of file data. */
   onProgress?: (progress: CopyProgress) => void;
   /**
@@ -94,13 +116,40 @@ export interface CopyStats {
   hardLinks: number;
   /** FIFOs, sockets and device nodes. */
   specialFiles: number;
+  /** Entries that could not be copied (each reported to {@link CopyOptions.onError}). */
+  failed: number;
   /** What the destination could not store, or was not asked to: one line each. */
   skipped: string[];
 }
 
+/** An entry that could not be copied, as reported to {@link CopyOptions.onError}. */
+export type CopyFailure = Parameters<NonNullable<CopyOptions["onError"]>>[0];
+
 /** Errors that mean "this file system (or this user) cannot store that", not "the copy failed". */
 function tolerable(e: unknown): e is LklError {
   return isCannotStore(e);
+}
+
+/** Destination errors of the whole file system or process, not of one entry: they stop a copy. */
+const STOPS_COPY = new Set<number>([
+  ERRNO.ENOSPC,
+  ERRNO.EDQUOT,
+  ERRNO.EROFS,
+  ERRNO.EIO,
+  ERRNO.ENOMEM,
+  ERRNO.EMFILE,
+  ERRNO.ENFILE,
+  ERRNO.EBADF,
+  ERRNO.EFAULT,
+]);
+
+/**
+ * Whether the destination error `e` stops a copy (the file system is
+ * full or read-only, I/O errors, out of memory...), rather than failing
+ * one entry.
+ */
+export function stopsCopy(e: unknown): boolean {
+  return !(e instanceof LklError) || STOPS_COPY.has(e.errno);
 }
 
 function join(dir: string, name: string): string {
@@ -196,8 +245,11 @@ class Copy {
     symlinks: 0,
     hardLinks: 0,
     specialFiles: 0,
+    failed: 0,
     skipped: [],
   };
+  #srcRoot = "";
+  #dstRoot = "";
 
   constructor(from: CopyEnd, to: CopyEnd, options: CopyOptions) {
     this.#from = from;
@@ -244,11 +296,9 @@ class Copy {
         worker,
       );
       this.#ring = stream.ring;
-      await this.#consume({
-        dir: dst.dir,
-        name: dst.name,
-        path: pathComponents(this.#to.path).join("/"),
-      });
+      this.#srcRoot = path;
+      this.#dstRoot = pathComponents(this.#to.path).join("/");
+      await this.#consume({ dir: dst.dir, name: dst.name, path: this.#dstRoot });
     } catch (e) {
       failure = { error: e };
     }
@@ -273,6 +323,45 @@ class Copy {
   #skip(kind: string, path: string, why: string): void {
     this.stats.skipped.push(`${path}: ${why}`);
     this.#skippedKinds.add(kind);
+  }
+
+  /**
+   * The entry at `path` (in the destination) was not copied because of
+   * `e`: reported to onError, or thrown. Thrown as well when `e` stops
+   * the copy.
+   */
+  #failed(e: unknown, path: string, reading: boolean): void {
+    if (!(e instanceof LklError) || (!reading && stopsCopy(e)) || !this.#options.onError) throw e;
+    this.stats.failed++;
+    const rel = this.#dstRoot === ""
+      ? path
+      : path === this.#dstRoot
+      ? ""
+      : path.slice(this.#dstRoot.length + 1);
+    this.#options.onError({ path, source: join(this.#srcRoot, rel), reading, error: e });
+  }
+
+  /** Removes what is left of an entry that failed (a file written in part), as far as it can. */
+  #remove(dst: Place): void {
+    dst.dir.unlinkResult(dst.name);
+  }
+
+  /** Passes over the records of a directory that could not be made, to its DIR_END. */
+  async #skipTree(): Promise<void> {
+    const ring = this.#ring;
+    const v = ring.view;
+    for (let depth = 1; depth > 0;) {
+      let at = this.#next();
+      if (typeof at !== "number") at = await at;
+      const type = v.getUint32(at, true);
+      if (type === REC.ERROR && (v.getUint32(at + ERROR_FLAGS, true) & ERROR_STOPS) !== 0) {
+        throw decodeError(ring, at);
+      }
+      if (type === REC.END) throw new Error("copy: the source stream ended inside a directory");
+      if (type === REC.ENTRY && (v.getUint32(at + ENTRY.MODE, true) & S.IFMT) === S.IFDIR) depth++;
+      if (type === REC.DIR_END) depth--;
+      ring.release(v.getUint32(at + 4, true));
+    }
   }
 
   /** The next record's offset in the ring, waiting for it when need be. */
@@ -325,35 +414,61 @@ class Copy {
           const pending = xattrs;
           xattrs = null;
           if (kind === S.IFDIR) {
-            stack.push(this.#enter(at, place, pending));
+            let frame: Frame | undefined;
+            try {
+              frame = this.#enter(at, place, pending);
+            } catch (e) {
+              this.#failed(e, place.path, false);
+            }
             ring.release(length);
+            if (frame) stack.push(frame);
+            else await this.#skipTree();
             continue;
           }
+          let copied: boolean;
           if (kind === S.IFREG) {
-            await this.#file(at, place, cname, pending); // releases the record
+            copied = await this.#file(at, place, cname, pending); // releases the record
           } else {
-            if (kind === S.IFLNK) this.#symlink(at, place, pending);
-            else this.#special(at, place);
+            copied = kind === S.IFLNK
+              ? this.#symlink(at, place, pending)
+              : this.#special(at, place);
             ring.release(length);
           }
-          this.stats.entries++;
+          if (copied) this.stats.entries++;
           this.#progress(place.path);
           continue;
         } else if (type === REC.DIR_END) {
           const frame = stack.pop()!;
+          let copied = true;
           try {
             this.#attributes({ dir: frame.dir, name: "", path: frame.path }, frame.dir.fd, frame);
+          } catch (e) {
+            copied = false;
+            this.#failed(e, frame.path, false);
           } finally {
             frame.dir.close();
           }
-          this.stats.directories++;
+          if (copied) {
+            this.stats.directories++;
+            this.stats.entries++;
+          }
           this.#dropCleanPages();
-          this.stats.entries++;
           this.#progress(frame.path);
         } else if (type === REC.XATTR) {
           (xattrs ??= []).push(this.#xattr(at));
         } else if (type === REC.ERROR) {
-          throw decodeError(ring, at);
+          xattrs = null;
+          const error = decodeError(ring, at);
+          const flags = v.getUint32(at + ERROR_FLAGS, true);
+          if ((flags & ERROR_STOPS) !== 0) throw error;
+          // Of the directory being filled (its listing), or of an entry of it that was not sent.
+          const top = stack[stack.length - 1];
+          const path = !top
+            ? root.path
+            : (flags & ERROR_IN_ENTRY) !== 0
+            ? top.path
+            : join(top.path, (error as LklError).path?.split("/").pop() ?? "");
+          this.#failed(error, path, true);
         } else if (type === REC.END) {
           ring.release(length);
           this.#stream.ended();
@@ -447,52 +562,102 @@ class Copy {
 
   /**
    * A regular file's ENTRY at `at` (released here: DATA records may
-   * follow, and the ring frees records in order).
+   * follow, and the ring frees records in order). Whether it was copied:
+   * one that failed is reported ({@link #failed}) and removed.
    */
-  async #file(at: number, dst: Place, cname: Uint8Array, xattrs: Xattr[] | null): Promise<void> {
+  async #file(
+    at: number,
+    dst: Place,
+    cname: Uint8Array,
+    xattrs: Xattr[] | null,
+  ): Promise<boolean> {
     const ring = this.#ring;
     const v = ring.view;
     const length = v.getUint32(at + 4, true);
     const all = (v.getUint32(at + ENTRY.FLAGS, true) & ENTRY_ALL_DATA) !== 0;
+    let key: string | undefined;
     if (v.getUint32(at + ENTRY.NLINK, true) > 1) {
-      const key = `${v.getUint32(at + ENTRY.DEV_MAJOR, true)}:${
+      key = `${v.getUint32(at + ENTRY.DEV_MAJOR, true)}:${
         v.getUint32(at + ENTRY.DEV_MINOR, true)
       }:${v.getBigUint64(at + ENTRY.INO, true)}`;
       const first = this.#links.get(key);
       if (first !== undefined) {
-        let linked = false;
-        try {
-          try {
-            await this.#to.tree.link(first, dst.path);
-          } catch (e) {
-            if (!(e instanceof LklError && e.errno === ERRNO.EEXIST && this.#replace(dst))) throw e;
-            await this.#to.tree.link(first, dst.path);
-          }
-          linked = true;
-        } catch (e) {
-          if (!tolerable(e) && !(e instanceof LklError && e.errno === ERRNO.EMLINK)) throw e;
-          this.#skip("hard links", dst.path, `hard link to ${first} stored as a copy (${e.code})`);
-        }
-        if (linked) {
-          this.stats.hardLinks++;
+        const linked = await this.#link(first, dst);
+        if (linked !== false) {
           ring.release(length);
           if (!all) await this.#skipData();
-          return;
+          return linked === true;
         }
-      } else {
-        this.#links.set(key, dst.path);
+        // Stored as a copy: made from this ENTRY and its data, as a first name is.
       }
     }
+    return await this.#fileData(at, dst, cname, all, xattrs, key);
+  }
+
+  /**
+   * Makes a hard link `dst` to the copy at `first`: true when made, false
+   * when the destination cannot store it (a copy is made instead), null
+   * when it failed (reported).
+   */
+  async #link(first: string, dst: Place): Promise<boolean | null> {
+    try {
+      try {
+        await this.#to.tree.link(first, dst.path);
+      } catch (e) {
+        if (!(e instanceof LklError && e.errno === ERRNO.EEXIST && this.#replace(dst))) throw e;
+        await this.#to.tree.link(first, dst.path);
+      }
+      this.stats.hardLinks++;
+      return true;
+    } catch (e) {
+      if (tolerable(e) || (e instanceof LklError && e.errno === ERRNO.EMLINK)) {
+        this.#skip("hard links", dst.path, `hard link to ${first} stored as a copy (${e.code})`);
+        return false;
+      }
+      this.#failed(e, dst.path, false);
+      return null;
+    }
+  }
+
+  /**
+   * Makes the file `dst` from the ENTRY at `at` (released here) and
+   * writes its data: held in the ENTRY when `all`, else in the DATA
+   * records that follow. `key` (dev:ino of a source with several names)
+   * is remembered once it is copied.
+   */
+  async #fileData(
+    at: number,
+    dst: Place,
+    cname: Uint8Array,
+    all: boolean,
+    xattrs: Xattr[] | null,
+    key: string | undefined,
+  ): Promise<boolean> {
+    const ring = this.#ring;
+    const v = ring.view;
+    const length = v.getUint32(at + 4, true);
     const sys = this.#sys;
     const mode = v.getUint32(at + ENTRY.MODE, true);
     // Made with its permissions (less the umask); statx says what it got.
     const flags = O.WRONLY | O.CREAT | O.EXCL | O.NOFOLLOW | O.CLOEXEC;
     let fd = sys.openat(dst.dir.fd, cname, flags, mode & 0o777);
-    if (fd === -ERRNO.EEXIST && this.#replace(dst)) {
-      fd = sys.openat(dst.dir.fd, cname, flags, mode & 0o777);
+    let error: unknown;
+    if (fd === -ERRNO.EEXIST) {
+      try {
+        if (this.#replace(dst)) fd = sys.openat(dst.dir.fd, cname, flags, mode & 0o777);
+      } catch (e) {
+        error = e;
+      }
     }
-    if (fd < 0) throw new LklError(-fd, "openat", { path: dst.path });
+    if (fd < 0 || error) {
+      ring.release(length);
+      error ??= new LklError(-fd, "openat", { path: dst.path });
+      if (!all && !stopsCopy(error)) await this.#skipData();
+      this.#failed(error, dst.path, false);
+      return false;
+    }
     let released = false;
+    let unread: Error | undefined;
     try {
       if (all) {
         const dataLen = v.getUint32(at + ENTRY.DATA_LEN, true);
@@ -505,18 +670,29 @@ class Copy {
         fields.times = fields.times.slice();
         ring.release(length);
         released = true;
-        await this.#data(fd, dst.path);
+        unread = await this.#data(fd, dst.path);
+        if (unread) throw unread;
         this.#attributes(dst, fd, fields);
       }
     } catch (e) {
       sys.close(fd);
-      throw e;
+      if (!released) ring.release(length);
+      // What was written is not the file: it goes (a copy-out leaves nothing).
+      this.#remove(dst);
+      this.#failed(e, dst.path, e === unread);
+      return false;
     }
     if (!released) ring.release(length);
     const rc = sys.close(fd);
-    // The kernel reports a write-back failure at close (EIO, ENOSPC...).
-    if (rc < 0) throw new LklError(-rc, "close", { path: dst.path });
+    if (rc < 0) {
+      // The kernel reports a write-back failure at close (EIO, ENOSPC...).
+      this.#remove(dst);
+      this.#failed(new LklError(-rc, "close", { path: dst.path }), dst.path, false);
+      return false;
+    }
+    if (key !== undefined && !this.#links.has(key)) this.#links.set(key, dst.path);
     this.stats.files++;
+    return true;
   }
 
   /** Writes `length` bytes of the ring at `at` to `fd` at `offset`, over short writes. */
@@ -532,8 +708,13 @@ class Copy {
     this.#progress(path);
   }
 
-  /** The DATA records of a file, to FILE_END; holes stay holes (the size is set at the end). */
-  async #data(fd: number, path: string): Promise<void> {
+  /**
+   * The DATA records of a file, to FILE_END; holes stay holes (the size
+   * is set at the end). Returns the source's error when its data could
+   * not all be read; a write that fails throws, the rest of the data
+   * passed over (but for an error that stops the copy).
+   */
+  async #data(fd: number, path: string): Promise<Error | undefined> {
     const ring = this.#ring;
     const v = ring.view;
     for (;;) {
@@ -544,7 +725,13 @@ class Copy {
       if (type === REC.DATA) {
         const n = v.getUint32(at + 16, true);
         const offset = v.getFloat64(at + 8, true);
-        this.#write(fd, at + DATA_BYTES, n, offset, path);
+        try {
+          this.#write(fd, at + DATA_BYTES, n, offset, path);
+        } catch (e) {
+          ring.release(length);
+          if (!stopsCopy(e)) await this.#skipData();
+          throw e;
+        }
         ring.release(length);
         if (this.#sys.name === "lkl") {
           // The kernel's page cache is this process's memory: send large
@@ -557,7 +744,14 @@ class Copy {
         }
         continue;
       }
-      if (type === REC.ERROR) throw decodeError(ring, at);
+      if (type === REC.ERROR) {
+        // It ends the file's records.
+        const error = decodeError(ring, at);
+        const stops = (v.getUint32(at + ERROR_FLAGS, true) & ERROR_STOPS) !== 0;
+        ring.release(length);
+        if (stops) throw error;
+        return error;
+      }
       if (type !== REC.FILE_END) throw new Error(`copy: unexpected record ${type} in file data`);
       const truncate = v.getFloat64(at + 8, true);
       ring.release(length);
@@ -565,24 +759,31 @@ class Copy {
         const rc = this.#sys.ftruncate(fd, truncate);
         if (rc < 0) throw new LklError(-rc, "ftruncate", { path });
       }
-      return;
+      return undefined;
     }
   }
 
-  /** Passes over the data records of a file (a hard link that was linked). */
+  /**
+   * Passes over the data records of a file (a hard link that was linked,
+   * a file that failed), to its FILE_END or to the ERROR that ends them.
+   */
   async #skipData(): Promise<void> {
     const ring = this.#ring;
+    const v = ring.view;
     for (;;) {
       let at = this.#next();
       if (typeof at !== "number") at = await at;
-      const type = ring.view.getUint32(at, true);
-      if (type === REC.ERROR) throw decodeError(ring, at);
-      ring.release(ring.view.getUint32(at + 4, true));
-      if (type === REC.FILE_END) return;
+      const type = v.getUint32(at, true);
+      if (type === REC.ERROR && (v.getUint32(at + ERROR_FLAGS, true) & ERROR_STOPS) !== 0) {
+        throw decodeError(ring, at);
+      }
+      ring.release(v.getUint32(at + 4, true));
+      if (type === REC.FILE_END || type === REC.ERROR) return;
     }
   }
 
-  #symlink(at: number, dst: Place, xattrs: Xattr[] | null): void {
+  /** Makes a symlink; whether it was copied (else skipped or failed: reported). */
+  #symlink(at: number, dst: Place, xattrs: Xattr[] | null): boolean {
     const v = this.#ring.view;
     const nameLen = v.getUint32(at + ENTRY.NAME_LEN, true);
     const targetLen = v.getUint32(at + ENTRY.TARGET_LEN, true);
@@ -591,18 +792,29 @@ class Copy {
     try {
       this.#made(dst, () => dst.dir.symlink(target, dst.name));
     } catch (e) {
-      if (!tolerable(e)) throw e;
+      if (!tolerable(e)) {
+        this.#failed(e, dst.path, false);
+        return false;
+      }
       this.#skip("symlinks", dst.path, `symlink to ${target} not stored (${e.code})`);
-      return;
+      return false;
     }
-    this.#attributes(dst, -1, this.#fields(at, xattrs));
+    try {
+      this.#attributes(dst, -1, this.#fields(at, xattrs));
+    } catch (e) {
+      this.#remove(dst);
+      this.#failed(e, dst.path, false);
+      return false;
+    }
     this.stats.symlinks++;
+    return true;
   }
 
-  #special(at: number, dst: Place): void {
+  /** Makes a FIFO, socket or device node; whether it was copied (else skipped or failed: reported). */
+  #special(at: number, dst: Place): boolean {
     if (this.#options.specialFiles === false) {
       this.#skip("special files", dst.path, "special file skipped");
-      return;
+      return false;
     }
     const v = this.#ring.view;
     const mode = v.getUint32(at + ENTRY.MODE, true);
@@ -613,13 +825,23 @@ class Copy {
     try {
       this.#made(dst, () => dst.dir.mknod(dst.name, mode & (S.IFMT | 0o777), dev));
     } catch (e) {
-      if (!tolerable(e)) throw e;
+      if (!tolerable(e)) {
+        this.#failed(e, dst.path, false);
+        return false;
+      }
       this.#skip("special files", dst.path, `special file not made (${e.code})`);
-      return;
+      return false;
     }
-    // No xattrs for nodes (the source's are not read either).
-    this.#attributes(dst, -1, this.#fields(at, null));
+    try {
+      // No xattrs for nodes (the source's are not read either).
+      this.#attributes(dst, -1, this.#fields(at, null));
+    } catch (e) {
+      this.#remove(dst);
+      this.#failed(e, dst.path, false);
+      return false;
+    }
     this.stats.specialFiles++;
+    return true;
   }
 
   #fields(at: number, xattrs: Xattr[] | null): Attributes {

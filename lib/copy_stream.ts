@@ -16,7 +16,12 @@
  * then DIR_END; a regular file is an ENTRY holding its data, or an ENTRY,
  * DATA records and FILE_END; XATTR records come before the ENTRY they
  * belong to. A source error becomes an ERROR record, in its place, and
- * the stream ends with END.
+ * the walk goes on with the next entry: an entry that could not be read
+ * is an ERROR instead of its ENTRY; a file whose data, or a directory
+ * whose listing, failed after its ENTRY gets an ERROR flagged
+ * {@link ERROR_IN_ENTRY} (ending the file's data; the directory's DIR_END
+ * follows). An error that stops the walk is flagged {@link ERROR_STOPS}.
+ * The stream ends with END.
  *
  * @module
  */
@@ -63,6 +68,13 @@ export const ENTRY = {
   /** The name and a NUL, the target and a NUL, then the data. */
   NAME: 112,
 } as const;
+
+/** ERROR: u32 flags at 8+4 (after the errno). */
+export const ERROR_FLAGS = 12;
+/** ERROR flag: the error is of the entry sent last (its data, its listing), not of a new one. */
+export const ERROR_IN_ENTRY = 1;
+/** ERROR flag: the walk stopped there; END follows. */
+export const ERROR_STOPS = 2;
 
 /** ENTRY flag: the record holds the file's data, all of it; no DATA or FILE_END follow. */
 export const ENTRY_ALL_DATA = 1;
@@ -235,6 +247,20 @@ export interface WalkOptions {
 
 const POSIX_FADV_DONTNEED = 4;
 
+/** Errors of the whole system (out of memory, of fds), not of one entry: they stop a walk. */
+const STOPS_WALK = new Set<number>([
+  ERRNO.ENOMEM,
+  ERRNO.EMFILE,
+  ERRNO.ENFILE,
+  ERRNO.EBADF,
+  ERRNO.EFAULT,
+]);
+
+/** Whether the source error `e` stops the walk, rather than failing one entry. */
+function stopsWalk(e: unknown): boolean {
+  return !(e instanceof LklError) || STOPS_WALK.has(e.errno);
+}
+
 /** Errors that mean "this file system (or this user) cannot store that", not "the copy failed". */
 const CANNOT_STORE = new Set<number>([ERRNO.EPERM, ERRNO.EOPNOTSUPP, ERRNO.ENOSYS]);
 
@@ -279,7 +305,7 @@ export class SourceWalker {
       const dirPath = name === "" ? path : slash < 0 ? "" : path.slice(0, slash);
       yield* this.#entry(dir.fd, dir.pathOnly, dirPath, cname, 0, cname.length - 1);
     } catch (e) {
-      yield* this.#error(e);
+      yield* this.#error(e, ERROR_STOPS);
     }
     const at = yield* this.#reserve(8);
     this.#header(at, REC.END, 8);
@@ -318,7 +344,8 @@ export class SourceWalker {
   /**
    * The entry whose name is the NUL-terminated bytes of `names` at `at`
    * (`len` bytes without the NUL; none: the directory `dirFd` itself) in
-   * the directory `dirFd` at `dirPath`.
+   * the directory `dirFd` at `dirPath`. An error of this entry is sent as
+   * an ERROR record; one that stops the walk is thrown.
    */
   *#entry(
     dirFd: number,
@@ -327,6 +354,31 @@ export class SourceWalker {
     names: Uint8Array,
     at0: number,
     len: number,
+  ): Generator<void, void, void> {
+    const sent = { entry: false, directory: false };
+    try {
+      yield* this.#send(dirFd, pathOnly, dirPath, names, at0, len, sent);
+    } catch (e) {
+      if (stopsWalk(e)) throw e;
+      yield* this.#error(e, sent.entry ? ERROR_IN_ENTRY : 0);
+      if (sent.directory) {
+        // Its listing failed: the directory ends, empty.
+        const at = yield* this.#reserve(8);
+        this.#header(at, REC.DIR_END, 8);
+        this.#ring.commit(8);
+      }
+    }
+  }
+
+  /** What {@link #entry} does; `sent` says how far it got, for the records an error needs. */
+  *#send(
+    dirFd: number,
+    pathOnly: boolean,
+    dirPath: string,
+    names: Uint8Array,
+    at0: number,
+    len: number,
+    sent: { entry: boolean; directory: boolean },
   ): Generator<void, void, void> {
     this.#dirPath = dirPath;
     this.#names = names;
@@ -414,7 +466,9 @@ export class SourceWalker {
       v.setUint32(at + ENTRY.FLAGS, all ? ENTRY_ALL_DATA : 0, true);
       this.#header(at, REC.ENTRY, align8(dataAt + got));
       ring.commit(align8(dataAt + got));
+      sent.entry = true;
       if (type === S.IFDIR) {
+        sent.directory = true;
         const path = len === 0 ? dirPath : this.#path();
         let sub = dirFd;
         if (len > 0 || pathOnly) {
@@ -569,7 +623,8 @@ export class SourceWalker {
     }
   }
 
-  *#error(e: unknown): Generator<void, void, void> {
+  /** An ERROR record for `e`, with ERROR_* `flags`. */
+  *#error(e: unknown, flags: number): Generator<void, void, void> {
     const error = e instanceof Error ? e : new Error(String(e));
     const fields = [
       error.name,
@@ -582,6 +637,7 @@ export class SourceWalker {
     const v = this.#ring.view;
     this.#header(at, REC.ERROR, n);
     v.setInt32(at + 8, e instanceof LklError ? e.errno : 0, true);
+    v.setUint32(at + ERROR_FLAGS, flags, true);
     let pos = at + 16;
     for (const f of fields) {
       v.setUint32(pos, f.length, true);

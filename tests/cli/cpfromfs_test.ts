@@ -156,7 +156,7 @@ Deno.test("cpfromfs: existing host files are kept unless --force", async () => {
     await Deno.writeTextFile(join(out, "file"), "mine\n");
     let r = await lkl(["cpfromfs", "-i", image, "/file", out]);
     equal(r.code, 1);
-    match(r.stderr, /file exists already \(--force replaces it\)/);
+    match(r.stderr, /^lkl: .*\/out\/file: exists already \(--force replaces it\)$/m);
     equal(await Deno.readTextFile(join(out, "file")), "mine\n");
     r = await lkl(["cpfromfs", "-i", image, "--force", "/file", out]);
     equal(r.code, 0, r.stderr);
