@@ -209,10 +209,29 @@ export class FileTree {
 
   /** openat2 of `path` inside the root; returns the fd or throws. */
   #resolve(path: string, flags: number, mode = 0, call = "openat2"): number {
-    const rel = pathComponents(path).join("/") || ".";
+    const parts = pathComponents(path);
+    // A trailing slash stays: the kernel then wants a directory (ENOTDIR, EISDIR).
+    const rel = parts.length === 0 ? "." : parts.join("/") + (path.endsWith("/") ? "/" : "");
     const fd = this.#sys.openat2(this.root.fd, cString(rel), this.#how(flags, mode));
     if (fd < 0) throw new LklError(-fd, call, { path: rel });
     return fd;
+  }
+
+  /**
+   * "f/" names a directory, as for the kernel: when `path` exists, it must
+   * be one (or a symlink to one), else ENOTDIR. The name-relative calls of
+   * {@link Directory} never see the slash, so it is checked here.
+   */
+  #mustBeDirectory(path: string): void {
+    if (pathComponents(path).length === 0) return;
+    let fd: number;
+    try {
+      fd = this.#resolve(path, O.PATH | O.DIRECTORY);
+    } catch (e) {
+      if (e instanceof LklError && e.errno === ERRNO.ENOENT) return; // made by the call
+      throw e;
+    }
+    this.#sys.close(fd);
   }
 
   /**
@@ -238,6 +257,7 @@ export class FileTree {
   }
 
   #at<T>(path: string, fn: (dir: Directory, name: string) => T): T {
+    if (path.endsWith("/")) this.#mustBeDirectory(path);
     const { dir, name, owned } = this.parent(path);
     try {
       return fn(dir, name);

@@ -200,7 +200,8 @@ async function destination(
   }
   if (many) throw new ShellError(`${command}: target '${dst}' is not a directory`);
   if (dst.endsWith("/")) {
-    const message = slashed(await exists(s, dstPath));
+    // lstat("file/") is ENOTDIR: ask about the name without the slash.
+    const message = slashed(await exists(s, dstPath.replace(/\/+$/, "")));
     if (message !== null) throw new ShellError(message);
   }
   return { path: dstPath, shown: dst };

@@ -65,11 +65,11 @@ const exit: ShellCommand = {
   summary: "unmount cleanly and leave (with STATUS, default the last command's)",
   writes: false,
   run(s, args) {
-    const status = args.length > 0 ? Number(args[0]) : s.status;
-    if (!Number.isInteger(status) || status < 0 || status > 255) {
+    if (args.length > 0 && !/^[-+]?\d+$/.test(args[0])) {
       throw new ShellError(`exit: ${args[0]}: numeric argument required`, 2);
     }
-    throw new ExitShell(status);
+    // As sh: the status is the number modulo 256 (exit 300 is 44, exit -1 is 255).
+    throw new ExitShell(args.length > 0 ? Number(BigInt(args[0]) & 255n) : s.status);
   },
 };
 

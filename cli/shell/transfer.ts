@@ -173,7 +173,10 @@ const put: ShellCommand = {
         const from = { tree, path: contents ? "." : basename(full) };
         const intoDir = await dstIsDir();
         if (!intoDir && !contents && !hostIsDir(full)) {
-          const exists = await s.mount.lstat(s.path(dst)).then(() => true, () => false);
+          const exists = await s.mount.lstat(s.path(dst).replace(/\/+$/, "")).then(
+            () => true,
+            () => false,
+          );
           const message = slashed("put", dst, exists);
           if (message !== null) throw new ShellError(message);
         }

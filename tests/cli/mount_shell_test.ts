@@ -205,6 +205,12 @@ Deno.test("mount-shell: POSIX error lines, suggestions, last status, -e, exit N"
     r = await lkl(["mount-shell", "-i", image, "-c", "ls -d /b; exit 7; mkdir /c"]);
     equal(r.code, 7);
     equal(r.stdout, "/b\n");
+    // As sh: modulo 256; a word that is no number is an error (2).
+    equal((await lkl(["mount-shell", "-i", image, "-c", "exit 300"])).code, 44);
+    equal((await lkl(["mount-shell", "-i", image, "-c", "exit -1"])).code, 255);
+    r = await lkl(["mount-shell", "-i", image, "-c", "exit 1x"]);
+    equal(r.code, 2);
+    match(r.stderr, /exit: 1x: numeric argument required/);
     await checkImage(image, "ext4");
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -253,6 +253,36 @@ Deno.test("names that are not UTF-8 reach the kernel byte for byte: list, stat, 
   await checkImage(image, "ext4");
 });
 
+Deno.test("a trailing slash names a directory: on a file it is ENOTDIR, as for the kernel", async () => {
+  const kernel = await sharedKernel();
+  const image = join(dir, "slash.img");
+  await makeImage(image, "ext4", 32 << 20);
+  {
+    await using disk = await kernel.attachDisk(image);
+    await using m = await disk.mount();
+    await m.writeTextFile("f", "file\n");
+    await m.mkdir("d/");
+    equal((await m.stat("d/")).isDirectory, true);
+    for (
+      const [what, call] of [
+        ["stat", () => m.stat("f/")],
+        ["lstat", () => m.lstat("f/")],
+        ["readFile", () => m.readFile("f/")],
+        ["chmod", () => m.chmod("f/", 0o600)],
+        ["rename", () => m.rename("f/", "g")],
+        ["remove", () => m.remove("f/")],
+      ] as const
+    ) {
+      const e = await rejected(call(), LklError);
+      equal(e.code, "ENOTDIR", what);
+    }
+    const e = await rejected(m.writeTextFile("f/", "over\n"), LklError);
+    ok(e.code === "ENOTDIR" || e.code === "EISDIR", e.code);
+    equal(await m.readTextFile("f"), "file\n", "the file was overwritten through f/");
+  }
+  await checkImage(image, "ext4");
+});
+
 Deno.test("a host directory is a FileTree too, with the same confinement", async () => {
   const root = join(dir, "hosttree");
   await Deno.mkdir(join(root, "sub"), { recursive: true });
