@@ -240,6 +240,9 @@ function failureCause(failure: CopyFailure, source: string, overwrite: boolean):
   const e = failure.error;
   const errno = `${errnoMessage(e.errno)} (${e.code})`;
   if (failure.reading) return `cannot read ${source}: ${errno}`;
+  if (failure.sameAs !== undefined) {
+    return `the file system already holds ${failure.sameAs} under that name (it ignores case); not copied`;
+  }
   return writeCause(e, overwrite);
 }
 

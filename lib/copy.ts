@@ -84,6 +84,12 @@ export interface CopyOptions {
     reading: boolean;
     /** The call that failed (its path is on the side that failed). */
     error: LklError;
+    /**
+     * The entry, made earlier by this copy, that the destination takes
+     * this name for (a file system that ignores case, like FAT: "a.txt"
+     * after "A.txt"). It is kept; this one was not copied.
+     */
+    sameAs?: string;
   }) => void;
   /** Called after each entry and each chunk of file data. */
   onProgress?: (progress: CopyProgress) => void;
@@ -188,6 +194,8 @@ interface Place {
   dir: Directory;
   name: string; // "" : the directory itself
   path: string; // in its tree, for messages and hard links
+  /** The names this copy made in `dir` so far, by {@link nameKey}. */
+  made?: Map<string, string>;
 }
 
 /** What #attributes sets: the source entry's. */
@@ -204,6 +212,29 @@ interface Attributes {
 interface Frame extends Attributes {
   dir: Directory;
   path: string;
+  made: Map<string, string>;
+}
+
+/**
+ * A name as a file system that ignores case may take it: upper case, no
+ * trailing dots (FAT drops them). Two names with one key may be one entry.
+ */
+function nameKey(name: string): string {
+  return name.toUpperCase().replace(/\.+$/, "");
+}
+
+/** Making an entry found one that this copy made under another name (case ignored). */
+class NameTaken extends LklError {
+  /** The other name, kept. */
+  readonly sameAs: string;
+
+  constructor(syscall: string, path: string, sameAs: string) {
+    super(ERRNO.EEXIST, syscall, {
+      path,
+      detail: `the file system already holds ${sameAs} under that name (it ignores case)`,
+    });
+    this.sameAs = sameAs;
+  }
 }
 
 type Xattr = [name: string, value: Uint8Array];
@@ -338,7 +369,8 @@ class Copy {
       : path === this.#dstRoot
       ? ""
       : path.slice(this.#dstRoot.length + 1);
-    this.#options.onError({ path, source: join(this.#srcRoot, rel), reading, error: e });
+    const sameAs = e instanceof NameTaken ? e.sameAs : undefined;
+    this.#options.onError({ path, source: join(this.#srcRoot, rel), reading, error: e, sameAs });
   }
 
   /** Removes what is left of an entry that failed (a file written in part), as far as it can. */
@@ -401,7 +433,9 @@ class Copy {
         if (type === REC.ENTRY) {
           const name = stack.length === 0 ? root.name : this.#name(at);
           const top = stack[stack.length - 1];
-          const place = top ? { dir: top.dir, name, path: join(top.path, name) } : root;
+          const place = top
+            ? { dir: top.dir, name, path: join(top.path, name), made: top.made }
+            : root;
           // The name as a C string: in the record itself, but for the root.
           const cname = top
             ? ring.bytes.subarray(
@@ -516,7 +550,9 @@ class Copy {
    * work. Entries are made first and replaced only then: a call less for
    * each that was not there.
    */
-  #replace(dst: Place): boolean {
+  #replace(dst: Place, syscall: string): boolean {
+    const sameAs = this.#sameEntry(dst);
+    if (sameAs !== undefined) throw new NameTaken(syscall, dst.path, sameAs);
     if (!this.#options.overwrite) return false;
     const rc = dst.dir.unlinkResult(dst.name);
     if (rc < 0 && rc !== -ERRNO.ENOENT && rc !== -ERRNO.EISDIR) {
@@ -525,14 +561,37 @@ class Copy {
     return rc !== -ERRNO.EISDIR;
   }
 
+  /**
+   * The name this copy made earlier in `dst`'s directory that is the
+   * same entry as `dst.name` (which exists: making it gave EEXIST), if
+   * any: the file system took the one name for the other.
+   */
+  #sameEntry(dst: Place): string | undefined {
+    const earlier = dst.made?.get(nameKey(dst.name));
+    if (earlier === undefined || earlier === dst.name) return undefined;
+    try {
+      return dst.dir.lstatx(dst.name).ino === dst.dir.lstatx(earlier).ino ? earlier : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Notes that this copy made `dst`, for {@link #sameEntry}. */
+  #madeName(dst: Place): void {
+    dst.made?.set(nameKey(dst.name), dst.name);
+  }
+
   /** Runs `make` (a Directory call that throws), again after {@link #replace} on EEXIST. */
-  #made(dst: Place, make: () => void): void {
+  #made(dst: Place, syscall: string, make: () => void): void {
     try {
       make();
     } catch (e) {
-      if (!(e instanceof LklError && e.errno === ERRNO.EEXIST && this.#replace(dst))) throw e;
+      if (!(e instanceof LklError && e.errno === ERRNO.EEXIST && this.#replace(dst, syscall))) {
+        throw e;
+      }
       make();
     }
+    this.#madeName(dst);
   }
 
   /** A directory's ENTRY: makes it (0700 while filling it) and opens it. */
@@ -541,6 +600,8 @@ class Copy {
     if (dst.name !== "") {
       // 0700 while filling it: a read-only source directory stays writable until done.
       const made = dst.dir.mkdir(dst.name, 0o700, true);
+      const sameAs = made ? undefined : this.#sameEntry(dst);
+      if (sameAs !== undefined) throw new NameTaken("mkdirat", dst.path, sameAs);
       if (!made && (dst.dir.lstatx(dst.name).mode & S.IFMT) !== S.IFDIR) {
         throw new LklError(ERRNO.ENOTDIR, "mkdirat", {
           path: dst.path,
@@ -549,9 +610,11 @@ class Copy {
       }
     }
     const dir = dst.name === "" ? this.#to.tree.openDirectory(dst.path) : dst.dir.openDir(dst.name);
+    this.#madeName(dst);
     return {
       dir,
       path: dst.path,
+      made: new Map(),
       mode: v.getUint32(at + ENTRY.MODE, true),
       uid: v.getUint32(at + ENTRY.UID, true),
       gid: v.getUint32(at + ENTRY.GID, true),
@@ -604,9 +667,12 @@ class Copy {
       try {
         await this.#to.tree.link(first, dst.path);
       } catch (e) {
-        if (!(e instanceof LklError && e.errno === ERRNO.EEXIST && this.#replace(dst))) throw e;
+        if (!(e instanceof LklError && e.errno === ERRNO.EEXIST && this.#replace(dst, "linkat"))) {
+          throw e;
+        }
         await this.#to.tree.link(first, dst.path);
       }
+      this.#madeName(dst);
       this.stats.hardLinks++;
       return true;
     } catch (e) {
@@ -644,7 +710,7 @@ class Copy {
     let error: unknown;
     if (fd === -ERRNO.EEXIST) {
       try {
-        if (this.#replace(dst)) fd = sys.openat(dst.dir.fd, cname, flags, mode & 0o777);
+        if (this.#replace(dst, "openat")) fd = sys.openat(dst.dir.fd, cname, flags, mode & 0o777);
       } catch (e) {
         error = e;
       }
@@ -691,6 +757,7 @@ class Copy {
       return false;
     }
     if (key !== undefined && !this.#links.has(key)) this.#links.set(key, dst.path);
+    this.#madeName(dst);
     this.stats.files++;
     return true;
   }
@@ -790,7 +857,7 @@ class Copy {
     const start = at + ENTRY.NAME + nameLen + 1;
     const target = decoder.decode(this.#ring.bytes.slice(start, start + targetLen));
     try {
-      this.#made(dst, () => dst.dir.symlink(target, dst.name));
+      this.#made(dst, "symlinkat", () => dst.dir.symlink(target, dst.name));
     } catch (e) {
       if (!tolerable(e)) {
         this.#failed(e, dst.path, false);
@@ -823,7 +890,7 @@ class Copy {
       v.getUint32(at + ENTRY.RDEV_MINOR, true),
     );
     try {
-      this.#made(dst, () => dst.dir.mknod(dst.name, mode & (S.IFMT | 0o777), dev));
+      this.#made(dst, "mknodat", () => dst.dir.mknod(dst.name, mode & (S.IFMT | 0o777), dev));
     } catch (e) {
       if (!tolerable(e)) {
         this.#failed(e, dst.path, false);
