@@ -102,7 +102,7 @@ async function imageIsDir(mount: Mount, path: string): Promise<boolean> {
   try {
     return (await mount.stat(path)).isDirectory;
   } catch (e) {
-    if (e instanceof LklError && e.code === "ENOENT") return false;
+    if (e instanceof LklError && (e.code === "ENOENT" || e.code === "ENOTDIR")) return false;
     throw e;
   }
 }
@@ -137,7 +137,7 @@ function hostIsDir(path: string): boolean {
   try {
     return Deno.statSync(path).isDirectory;
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
     throw e;
   }
 }
@@ -335,6 +335,14 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
         fail(source, kind.cause, kind.error);
         continue;
       }
+      const destIsDir = plan.direction === "in"
+        ? await imageIsDir(mount, plan.dest)
+        : hostIsDir(plan.dest);
+      if (plan.dest.endsWith("/") && kind !== "directory" && !destIsDir) {
+        // As cp: "DST/" promises a directory; a file is not made in its place.
+        fail(plan.dest, "not a directory", new LklError(ERRNO.ENOTDIR, "open"));
+        continue;
+      }
       const contents = meansContents(source);
       let from: Place;
       let to: Place;
@@ -342,7 +350,6 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
         from = hostPlace(source);
         open.push(from.tree);
         const base = basename(resolve(source));
-        const destIsDir = await imageIsDir(mount, plan.dest);
         to = {
           tree: mount,
           path: placement(base, contents, destIsDir, plan.dest),
@@ -356,7 +363,7 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
           // cp -r "SRC/." DST: the contents of SRC into DST, made if missing.
           Deno.mkdirSync(plan.dest, { recursive: true });
           to = { tree: FileTree.host(plan.dest), path: ".", shown: plan.dest, root: plan.dest };
-        } else if (hostIsDir(plan.dest)) {
+        } else if (destIsDir) {
           to = { tree: FileTree.host(plan.dest), path: base, shown: plan.dest, root: plan.dest };
         } else {
           to = hostPlace(plan.dest);

@@ -4,7 +4,7 @@
  * (symlinks, odd names, setuid bits, existing files).
  */
 
-import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
+import { deepEqual, equal, match, notEqual, ok, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import {
   diffPrints,
@@ -161,6 +161,34 @@ Deno.test("cpfromfs: existing host files are kept unless --force", async () => {
     r = await lkl(["cpfromfs", "-i", image, "--force", "/file", out]);
     equal(r.code, 0, r.stderr);
     equal(await Deno.readTextFile(join(out, "file")), "from the image\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cpfromfs: a DST ending in / must be a directory: no file is made or replaced there", async () => {
+  const dir = await tempDir("cpfromfs-slash");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(join(src, "d"), { recursive: true });
+    await Deno.writeTextFile(join(src, "a.txt"), "a\n");
+    await Deno.writeTextFile(join(src, "d", "f"), "f\n");
+    const image = join(dir, "img");
+    await sparseFile(image, 16 << 20);
+    await sh("mkfs.ext4", ["-q", "-d", src, image]);
+    const mine = join(dir, "mine");
+    await Deno.writeTextFile(mine, "mine\n");
+    for (const dest of [join(dir, "nd") + "/", mine + "/"]) {
+      const r = await lkl(["cpfromfs", "-i", image, "--force", "/a.txt", dest]);
+      equal(r.code, 1, r.stderr);
+      match(r.stderr, new RegExp(`^lkl: ${dest}: not a directory$`, "m"));
+    }
+    equal(await Deno.readTextFile(mine), "mine\n");
+    await rejects(Deno.lstat(join(dir, "nd")), Deno.errors.NotFound);
+    // A directory source makes it, as cp -r does.
+    const r = await lkl(["cpfromfs", "-i", image, "/d", join(dir, "nd2") + "/"]);
+    equal(r.code, 0, r.stderr);
+    equal(await Deno.readTextFile(join(dir, "nd2", "f")), "f\n");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

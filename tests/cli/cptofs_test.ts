@@ -19,6 +19,7 @@ import {
   type PrintOptions,
   sh,
   sha256,
+  sparseFile,
   tempDir,
   TREE_LINKS,
   withLoopMount,
@@ -161,6 +162,35 @@ Deno.test("cptofs: -o and -g take ids from 0 to 4294967294; larger ones are a us
     equal(r.code, 0, r.stderr);
     // debugfs prints ids as signed numbers.
     match(await sh("debugfs", ["-R", "stat /f", image]), /User:\s+-2\s+Group:\s+0\s/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cptofs: a DST ending in / must be a directory: a file is neither replaced nor made there", async () => {
+  const dir = await tempDir("cptofs-slash");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(join(src, "d"), { recursive: true });
+    await Deno.writeTextFile(join(src, "a.txt"), "in the image\n");
+    await Deno.writeTextFile(join(src, "d", "f"), "f\n");
+    const image = join(dir, "ext4.img");
+    await sparseFile(image, 16 << 20);
+    await sh("mkfs.ext4", ["-q", "-d", src, image]);
+    const file = join(dir, "a.txt");
+    await Deno.writeTextFile(file, "from the host\n");
+    for (const dest of ["/a.txt/", "/nd/"]) {
+      const r = await lkl(["cptofs", "-i", image, file, dest]);
+      equal(r.code, 1, r.stderr);
+      match(r.stderr, new RegExp(`^lkl: ${dest}: not a directory$`, "m"));
+    }
+    equal(await sh("debugfs", ["-R", "cat /a.txt", image]), "in the image\n");
+    ok(!(await sh("debugfs", ["-R", "ls /", image])).includes(" nd "), "/nd/ was made");
+    // A directory source makes it, as cp -r does.
+    const r = await lkl(["cptofs", "-i", image, join(src, "d"), "/nd2/"]);
+    equal(r.code, 0, r.stderr);
+    equal(await sh("debugfs", ["-R", "cat /nd2/f", image]), "f\n");
+    await checkImage(image, "ext4");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
