@@ -34,8 +34,26 @@ export interface ImageOptions {
   verbose?: true;
 }
 
-/** The summary printed at the end (and as JSON with --json). */
+/** An entry that was not copied, as named on stderr. */
+export interface CopySummaryFailure {
+  /** The path as the user knows it (a host path, or an image path from /). */
+  path: string;
+  /** Why, in words. */
+  cause: string;
+  /** The errno name, e.g. "EIO". */
+  code: string;
+}
+
+/** The summary printed at the end (and as JSON with --json, also when the copy fails). */
 export interface CopySummary {
+  /**
+   * "copied": everything; "failed": some entries were not copied (the
+   * rest was); "stopped": an error stopped the copy (full image, no
+   * image...), named in `error`.
+   */
+  status: "copied" | "failed" | "stopped";
+  /** The exit status of the command. */
+  exitCode: number;
   entries: number;
   bytes: number;
   seconds: number;
@@ -45,9 +63,16 @@ export interface CopySummary {
   symlinks: number;
   hardLinks: number;
   specialFiles: number;
+  /** Entries left out: special files not asked for, symlinks the file system cannot store. */
+  skippedEntries: number;
   /** Entries that could not be copied (each named on stderr). */
   failed: number;
+  /** What the destination could not store, or was not asked to: one line each. */
   skipped: string[];
+  /** The entries that could not be copied. */
+  failures: CopySummaryFailure[];
+  /** The error that stopped the copy (status "stopped"). */
+  error?: string;
 }
 
 /** A source or destination path on one side: a tree, and the path in it. */
@@ -196,8 +221,15 @@ class Progress {
   }
 }
 
-/** Turns what can go wrong in a copy into one line with its exit code. */
-export function copyError(e: unknown, image: string): unknown {
+/**
+ * Turns what can go wrong in a copy into one line with its exit code;
+ * `shown` turns the path of a failed call into the path the user knows.
+ */
+export function copyError(
+  e: unknown,
+  image: string,
+  shown: (path: string) => string = (path) => path,
+): unknown {
   if (e instanceof DiskError) {
     const code = e.problem === "locked"
       ? EXIT.LOCKED
@@ -207,7 +239,7 @@ export function copyError(e: unknown, image: string): unknown {
     return new ExitError(code, e.message, { cause: e });
   }
   if (e instanceof LklError) {
-    const where = e.path === undefined ? "" : ` ${e.path}`;
+    const where = e.path === undefined ? "" : ` ${shown(e.path)}`;
     if (e.code === "ENOSPC" || e.code === "EDQUOT") {
       return new ExitError(EXIT.FULL, `${image} is full: no space left writing${where}`, {
         cause: e,
@@ -268,11 +300,6 @@ function writeCause(e: LklError, overwrite: boolean): string {
   return `${errnoMessage(e.errno)} (${e.code}, ${e.syscall})`;
 }
 
-/** Whether `e` is a permission denied: the exit status says so when all failures are. */
-function isPermission(e: LklError): boolean {
-  return e.code === "EACCES" || e.code === "EPERM";
-}
-
 /** How one command copies: direction and copyTree options. */
 export interface CopyPlan {
   /** "in": host → image (cptofs); "out": image → host (cpfromfs). */
@@ -304,16 +331,20 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
     symlinks: 0,
     hardLinks: 0,
     specialFiles: 0,
+    skippedEntries: 0,
     failed: 0,
     skipped: [],
   };
-  const failures: LklError[] = [];
+  const failures: CopySummaryFailure[] = [];
   /** An entry that was not copied: named on stderr, counted, the copy goes on. */
   const fail = (path: string, cause: string, error: LklError) => {
-    failures.push(error);
+    failures.push({ path, cause, code: error.code });
     progress.note(`lkl: ${path}: ${cause}`);
   };
   const open: FileTree[] = [];
+  /** Where the copy in progress writes, for the path in an error that stops it. */
+  let writing: Place | undefined;
+  let stopped: unknown;
   try {
     const disk = await kernel.attachDisk(options.image, { readOnly: plan.direction === "out" });
     const mount = await disk.mount({ partition: options.partition, fstype: options.type });
@@ -371,6 +402,7 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
         open.push(to.tree);
       }
       const overwrite = plan.copy.overwrite ?? false;
+      writing = to;
       let stats: CopyStats;
       try {
         stats = await copyTree(from, to, {
@@ -403,13 +435,16 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
       total.symlinks += stats.symlinks;
       total.hardLinks += stats.hardLinks;
       total.specialFiles += stats.specialFiles;
+      total.skippedEntries += stats.skippedEntries;
       total.failed += stats.failed;
       total.skipped.push(...stats.skipped);
     }
+    writing = undefined;
     for (const tree of open.splice(0)) tree.close();
     await disk.close(); // sync, unmount, detach: part of the time of a copy
   } catch (e) {
-    throw copyError(e, options.image);
+    const root = writing?.root;
+    stopped = copyError(e, options.image, root === undefined ? undefined : (p) => join(root, p));
   } finally {
     progress.stop();
     for (const tree of open) tree.close();
@@ -420,7 +455,17 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
     }
   }
   const seconds = (performance.now() - start) / 1000;
+  const exitCode = stopped !== undefined
+    ? (stopped instanceof ExitError ? stopped.exitCode : EXIT.FAILURE)
+    : failures.length === 0
+    ? EXIT.OK
+    // Like cp: every failure was named as it happened; the status says there were some.
+    : failures.every((f) => f.code === "EACCES" || f.code === "EPERM")
+    ? EXIT.PERMISSION
+    : EXIT.FAILURE;
   const summary: CopySummary = {
+    status: stopped !== undefined ? "stopped" : failures.length > 0 ? "failed" : "copied",
+    exitCode,
     entries: total.entries,
     bytes: total.bytes,
     seconds: Math.round(seconds * 1000) / 1000,
@@ -430,26 +475,34 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
     symlinks: total.symlinks,
     hardLinks: total.hardLinks,
     specialFiles: total.specialFiles,
+    skippedEntries: total.skippedEntries,
     failed: failures.length,
     skipped: total.skipped,
+    failures,
   };
-  for (const line of total.skipped.slice(0, options.verbose ? undefined : 5)) {
-    console.error(`lkl: note: ${line}`);
+  if (stopped !== undefined) {
+    summary.error = stopped instanceof Error ? stopped.message : String(stopped);
+    if (options.json) console.log(JSON.stringify(summary));
+    throw stopped;
   }
-  if (!options.verbose && total.skipped.length > 5) {
-    console.error(`lkl: note: ... and ${total.skipped.length - 5} more (--verbose lists them)`);
+  if (options.json) {
+    // stdout has it all; stderr keeps only the failures, named as they happened.
+    console.log(JSON.stringify(summary));
+  } else {
+    for (const line of total.skipped.slice(0, options.verbose ? undefined : 5)) {
+      console.error(`lkl: note: ${line}`);
+    }
+    if (!options.verbose && total.skipped.length > 5) {
+      console.error(`lkl: note: ... and ${total.skipped.length - 5} more (--verbose lists them)`);
+    }
+    const skipped = summary.skippedEntries > 0 ? `, ${summary.skippedEntries} skipped` : "";
+    const failed = summary.failed > 0 ? `, ${summary.failed} failed` : "";
+    console.error(
+      `copied ${summary.entries} entries${skipped}${failed}, ${mib(summary.bytes)} MiB in ${
+        summary.seconds.toFixed(2)
+      } s (${summary.mibPerSecond.toFixed(1)} MiB/s)`,
+    );
   }
-  const failed = summary.failed > 0 ? `, ${summary.failed} failed` : "";
-  console.error(
-    `copied ${summary.entries} entries${failed}, ${mib(summary.bytes)} MiB in ${
-      summary.seconds.toFixed(2)
-    } s ` +
-      `(${summary.mibPerSecond.toFixed(1)} MiB/s)`,
-  );
-  if (options.json) console.log(JSON.stringify(summary));
-  if (failures.length > 0) {
-    // Like cp: every failure was named as it happened; the status says there were some.
-    throw new ExitStatus(failures.every(isPermission) ? EXIT.PERMISSION : EXIT.FAILURE);
-  }
+  if (exitCode !== EXIT.OK) throw new ExitStatus(exitCode);
   return summary;
 }

@@ -122,6 +122,12 @@ export interface CopyStats {
   hardLinks: number;
   /** FIFOs, sockets and device nodes. */
   specialFiles: number;
+  /**
+   * Entries left out, not counted in `entries`: special files when
+   * `specialFiles` is false, symlinks and nodes the destination cannot
+   * store. Each has a line in `skipped`.
+   */
+  skippedEntries: number;
   /** Entries that could not be copied (each reported to {@link CopyOptions.onError}). */
   failed: number;
   /** What the destination could not store, or was not asked to: one line each. */
@@ -276,6 +282,7 @@ class Copy {
     symlinks: 0,
     hardLinks: 0,
     specialFiles: 0,
+    skippedEntries: 0,
     failed: 0,
     skipped: [],
   };
@@ -864,6 +871,7 @@ class Copy {
         return false;
       }
       this.#skip("symlinks", dst.path, `symlink to ${target} not stored (${e.code})`);
+      this.stats.skippedEntries++;
       return false;
     }
     try {
@@ -881,6 +889,7 @@ class Copy {
   #special(at: number, dst: Place): boolean {
     if (this.#options.specialFiles === false) {
       this.#skip("special files", dst.path, "special file skipped");
+      this.stats.skippedEntries++;
       return false;
     }
     const v = this.#ring.view;
@@ -897,6 +906,7 @@ class Copy {
         return false;
       }
       this.#skip("special files", dst.path, `special file not made (${e.code})`);
+      this.stats.skippedEntries++;
       return false;
     }
     try {
