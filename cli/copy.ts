@@ -10,6 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import process from "node:process"; // cli-progress writes to a Node stream
 import cliProgress from "cli-progress";
 import {
+  type CopyFailure,
   type CopyOptions,
   type CopyStats,
   copyTree,
@@ -20,7 +21,8 @@ import {
   type Mount,
   prepareCopyWorker,
 } from "../mod.ts";
-import { type CopyFailure, stopsCopy } from "../lib/copy.ts";
+import { stopsCopy } from "../lib/copy.ts";
+import { journalName } from "../lib/fstype.ts";
 import { ERRNO, errnoMessage } from "../ffi/errno.ts";
 import { EXIT, ExitError, ExitStatus } from "./report.ts";
 
@@ -347,7 +349,20 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
   let stopped: unknown;
   try {
     const disk = await kernel.attachDisk(options.image, { readOnly: plan.direction === "out" });
-    const mount = await disk.mount({ partition: options.partition, fstype: options.type });
+    // Copying out, the disk is read-only: a journal that needs recovery
+    // cannot be replayed, so the files are read as of the last checkpoint.
+    const mount = await disk.mount({
+      partition: options.partition,
+      fstype: options.type,
+      skipRecovery: plan.direction === "out",
+    });
+    if (mount.recoverySkipped) {
+      console.error(
+        `lkl: warning: the ${mount.fstype} ${journalName(mount.fstype)} of ${options.image} ` +
+          "needs recovery; copying from the file system without it (its latest changes may be " +
+          "missing); a read-write use (cptofs, mount-shell) replays it",
+      );
+    }
     if (plan.sources.length > 1) {
       const destIsDir = plan.direction === "in"
         ? await imageIsDir(mount, plan.dest)

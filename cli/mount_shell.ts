@@ -20,6 +20,7 @@ import {
   verboseOption,
 } from "./options.ts";
 import { ExitStatus, reportError } from "./report.ts";
+import { journalName } from "../lib/fstype.ts";
 import { ExitShell, INTERRUPTED, runParsed } from "./shell/commands.ts";
 import { complete } from "./shell/complete.ts";
 import { ArgumentLines, StreamLines, TerminalLines } from "./shell/lines.ts";
@@ -100,15 +101,6 @@ function prompt(s: Session): string {
   }$ `;
 }
 
-/** What a file system calls its journal. */
-function logName(fstype: string): string {
-  return fstype === "btrfs"
-    ? "log tree"
-    : fstype === "xfs" || fstype === "f2fs"
-    ? "log"
-    : "journal";
-}
-
 /** Reads and runs lines until the end of input, exit, or (with errexit) a failure. */
 async function runLines(
   s: Session,
@@ -173,7 +165,9 @@ export async function runMountShell(options: MountShellOptions): Promise<number>
     });
     if (mount.recoverySkipped) {
       console.error(
-        `mount-shell: warning: the ${mount.fstype} ${logName(mount.fstype)} of ${options.image} ` +
+        `mount-shell: warning: the ${mount.fstype} ${
+          journalName(mount.fstype)
+        } of ${options.image} ` +
           "needs recovery; this is the file system without it (its latest changes may be " +
           "missing); without -r it is replayed",
       );

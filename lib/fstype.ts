@@ -212,6 +212,12 @@ export function kernelFsType(name: string): string {
   return lower === "fat" || lower === "fat32" || lower === "fat16" ? "vfat" : lower;
 }
 
+/** What a file system calls its journal: "journal", "log" (xfs, f2fs), "log tree" (btrfs). */
+export function journalName(fstype: string): string {
+  if (fstype === "btrfs") return "log tree";
+  return fstype === "xfs" || fstype === "f2fs" ? "log" : "journal";
+}
+
 /** "an ext4", "a vfat": the type with the article its spoken name takes. */
 export function aFsType(type: string): string {
   // Spelled-out letters: "ex" (xfs), "ef" (f2fs), "em" (msdos); vowels.

@@ -1,7 +1,7 @@
 /**
  * Read-only work on images that cannot be mounted as they are: a journal
  * (or log) that needs recovery is read without replaying it, with a
- * warning, and the image does not change; an iso9660 image refuses writes
+ * warning, by mount-shell -r and cpfromfs, and the image does not change; an iso9660 image refuses writes
  * with a clear error, not "permission denied".
  */
 
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { crashWriter } from "../helpers/damage.ts";
 import { lkl, makeImage, sh, sha256, tempDir } from "../helpers/images.ts";
 
-Deno.test("mount-shell -r reads ext4 and xfs images whose journal needs recovery, unchanged", async () => {
+Deno.test("mount-shell -r and cpfromfs read ext4 and xfs images whose journal needs recovery, unchanged", async () => {
   const dir = await tempDir("ro-recovery");
   try {
     for (
@@ -34,6 +34,14 @@ Deno.test("mount-shell -r reads ext4 and xfs images whose journal needs recovery
         ),
       );
       equal(await sha256(image), before, `${fstype}: the image changed`);
+      const out = join(dir, `${fstype}-out`);
+      const c = await lkl(["cpfromfs", "-i", image, "/.", out]);
+      equal(c.code, 0, c.stderr);
+      match(
+        c.stderr,
+        new RegExp(`^lkl: warning: the ${fstype} ${word} of .* needs recovery; copying`, "m"),
+      );
+      equal(await sha256(image), before, `${fstype}: cpfromfs changed the image`);
       // Read-write, the kernel replays it: the committed file is there.
       const rw = await lkl(["mount-shell", "-i", image, "-c", "cat /committed.txt"]);
       equal(rw.code, 0, rw.stderr);
