@@ -42,6 +42,7 @@ export {
 } from "./lib/fstype.ts";
 export {
   type CopyEnd,
+  type CopyFailure,
   type CopyOptions,
   type CopyProgress,
   type CopyStats,

@@ -75,22 +75,7 @@ export interface CopyOptions {
    * read-only, EIO), of the process (out of memory, of fds) and
    * cancellation always stop the copy.
    */
-  onError?: (failure: {
-    /** Its path in the destination tree. */
-    path: string;
-    /** Its path in the source tree. */
-    source: string;
-    /** Whether reading the source failed (else making it in the destination did). */
-    reading: boolean;
-    /** The call that failed (its path is on the side that failed). */
-    error: LklError;
-    /**
-     * The entry, made earlier by this copy, that the destination takes
-     * this name for (a file system that ignores case, like FAT: "a.txt"
-     * after "A.txt"). It is kept; this one was not copied.
-     */
-    sameAs?: string;
-  }) => void;
+  onError?: (failure: CopyFailure) => void;
   /** Called after each entry and each chunk of file data. */
   onProgress?: (progress: CopyProgress) => void;
   /**
@@ -135,7 +120,22 @@ export interface CopyStats {
 }
 
 /** An entry that could not be copied, as reported to {@link CopyOptions.onError}. */
-export type CopyFailure = Parameters<NonNullable<CopyOptions["onError"]>>[0];
+export interface CopyFailure {
+  /** Its path in the destination tree. */
+  path: string;
+  /** Its path in the source tree. */
+  source: string;
+  /** Whether reading the source failed (else making it in the destination did). */
+  reading: boolean;
+  /** The call that failed (its path is on the side that failed). */
+  error: LklError;
+  /**
+   * The entry, made earlier by this copy, that the destination takes
+   * this name for (a file system that ignores case, like FAT: "a.txt"
+   * after "A.txt"). It is kept; this one was not copied.
+   */
+  sameAs?: string;
+}
 
 /** Errors that mean "this file system (or this user) cannot store that", not "the copy failed". */
 function tolerable(e: unknown): e is LklError {

@@ -34,9 +34,14 @@ function slashed(command: string, dst: string, exists: boolean): string | null {
     : `${command}: cannot create regular file '${dst}': Not a directory`;
 }
 
-/** Copies with a progress line on a terminal; Ctrl-C stops it between chunks. */
+/**
+ * Copies with a progress line on a terminal; Ctrl-C stops it between
+ * chunks. An entry that cannot be copied gets its line on stderr and the
+ * rest goes on, as with cp -r (stats.failed counts them).
+ */
 async function copy(
   s: Session,
+  command: string,
   from: { tree: FileTree; path: string },
   to: { tree: FileTree; path: string },
   options: Parameters<typeof copyTree>[2],
@@ -49,6 +54,18 @@ async function copy(
   try {
     return await copyTree(from, to, {
       ...options,
+      onError: (f) => {
+        status.stop();
+        s.error(
+          f.sameAs !== undefined
+            ? `${command}: '${f.path}': the file system already holds '${f.sameAs}' under that name (it ignores case); not copied`
+            : f.error.code === "EEXIST" && !f.reading
+            ? `${command}: '${f.path}' exists (-f replaces it)`
+            : `${command}: cannot copy '${f.source}'${
+              !f.reading && f.path !== f.source ? ` to '${f.path}'` : ""
+            }: ${posixMessage(f.error)}`,
+        );
+      },
       onProgress: (p) => {
         s.checkCanceled();
         status.update({ entries: p.entries, mib: mib(p.bytes), path: shortPath(p.path) });
@@ -104,13 +121,14 @@ const get: ShellCommand = {
           to = { tree: FileTree.host(dirname(full)), path: basename(full) };
         }
         trees.push(to.tree);
-        const stats = await copy(s, { tree: s.mount, path: s.path(src) }, to, {
+        const stats = await copy(s, "get", { tree: s.mount, path: s.path(src) }, to, {
           owners: preserve,
           dropSetId: !preserve,
           specialFiles: preserve,
           overwrite: flags.has("f"),
         });
         summary(s, "got", stats);
+        if (stats.failed > 0) status = 1;
       } catch (e) {
         if (e instanceof DOMException && e.name === "AbortError") throw e;
         const exists = e instanceof Error && "code" in e && e.code === "EEXIST";
@@ -181,12 +199,13 @@ const put: ShellCommand = {
           if (message !== null) throw new ShellError(message);
         }
         const to = placement(basename(full), contents, intoDir, s.path(dst));
-        const stats = await copy(s, from, { tree: s.mount, path: to }, {
+        const stats = await copy(s, "put", from, { tree: s.mount, path: to }, {
           uid,
           gid,
           overwrite: true,
         });
         summary(s, "put", stats);
+        if (stats.failed > 0) status = 1;
       } catch (e) {
         if (e instanceof DOMException && e.name === "AbortError") throw e;
         s.error(

@@ -285,6 +285,30 @@ Deno.test("mount-shell: globs in the image and on the host, echo, > and >> into 
   }
 });
 
+Deno.test("mount-shell put: names the file system refuses are reported, the rest is copied", async () => {
+  const dir = await tempDir("shell-put-vfat");
+  try {
+    const host = join(dir, "host");
+    await Deno.mkdir(host);
+    for (const name of ["aaa", "a:b", "q?", "zzz"]) {
+      await Deno.writeTextFile(join(host, name), name);
+    }
+    const image = join(dir, "vfat.img");
+    await sh("mkfs.vfat", ["-C", image, "8192"]);
+    const r = await lkl(["mount-shell", "-i", image, "-c", `put ${host}/. /`]);
+    equal(r.code, 1, r.stderr);
+    deepEqual(r.stderr.trim().split("\n").sort(), [
+      "put: cannot copy 'a:b': Invalid argument",
+      "put: cannot copy 'q?': Invalid argument",
+    ]);
+    const listing = await sh("mdir", ["-b", "-i", image, "::/"]);
+    deepEqual(listing.trim().split("\n").map((l) => l.toLowerCase()).sort(), ["::/aaa", "::/zzz"]);
+    await sh("fsck.vfat", ["-n", image]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("mount-shell -r: writing commands are refused, the image does not change", async () => {
   const dir = await tempDir("shell-ro");
   try {
