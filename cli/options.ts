@@ -17,10 +17,38 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+/** The least RAM the kernel boots with (lkl_boot refuses less). */
+const MIN_MEMORY_MIB = 16;
+
+/** The host's memory in MiB (MemTotal), or null when /proc/meminfo cannot say. */
+function hostMemoryMiB(): number | null {
+  try {
+    const m = Deno.readTextFileSync("/proc/meminfo").match(/^MemTotal:\s+(\d+) kB/m);
+    return m ? Math.floor(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Parses -m: from 16 MiB to the host's memory. */
+export function memoryMiB(value: string): number {
+  const n = Number(value);
+  const most = hostMemoryMiB();
+  if (!Number.isSafeInteger(n) || n < MIN_MEMORY_MIB || (most !== null && n > most)) {
+    throw new InvalidArgumentError(
+      `expected ${MIN_MEMORY_MIB} to ${most ?? "the host's"} MiB (the kernel needs ` +
+        `${MIN_MEMORY_MIB} MiB at least${
+          most !== null ? "; this host has " + most : ""
+        }), got "${value}"`,
+    );
+  }
+  return n;
+}
+
 /** `-m, --memory <MiB>`: RAM given to the kernel. */
 export function memoryOption() {
-  return new Option("-m, --memory <MiB>", "RAM given to the kernel, in MiB")
-    .argParser(positiveInteger)
+  return new Option("-m, --memory <MiB>", "RAM given to the kernel, in MiB (at least 16)")
+    .argParser(memoryMiB)
     .default(64);
 }
 

@@ -55,6 +55,19 @@ Deno.test("an unknown command is a usage error (exit 2)", async () => {
   equal(r.stdout, "");
 });
 
+Deno.test("-m outside 16 MiB .. the host's memory is a usage error, not a kernel panic", async () => {
+  for (const m of ["8", "15", "100000000", "x"]) {
+    const r = await lkl(["info", "-m", m]);
+    equal(r.code, 2, `${m}: ${r.stderr}`);
+    match(
+      r.stderr,
+      /argument '.*' is invalid\. expected 16 to \d+ MiB \(the kernel needs 16 MiB at least/,
+    );
+  }
+  const fsck = await lkl(["fsck", "-i", "/nonexistent.img", "-m", "8"]);
+  equal(fsck.code, 16, "fsck's usage errors are 16");
+});
+
 Deno.test("a missing library is one clear line and exit 3", async () => {
   const r = await lkl(["info"], { LKL_LIBRARY: "/nonexistent/liblkl.so" });
   equal(r.code, 3);
