@@ -5,6 +5,7 @@
  * @module
  */
 
+import { hostMemoryMiB, MIN_MEMORY_MIB } from "../lib/kernel.ts";
 import { InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { AddressError, parseIp, parsePrefix } from "../mod.ts";
 
@@ -15,19 +16,6 @@ export function positiveInteger(value: string): number {
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   }
   return n;
-}
-
-/** The least RAM the kernel boots with (lkl_boot refuses less). */
-const MIN_MEMORY_MIB = 16;
-
-/** The host's memory in MiB (MemTotal), or null when /proc/meminfo cannot say. */
-function hostMemoryMiB(): number | null {
-  try {
-    const m = Deno.readTextFileSync("/proc/meminfo").match(/^MemTotal:\s+(\d+) kB/m);
-    return m ? Math.floor(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Parses -m: from 16 MiB to the host's memory. */

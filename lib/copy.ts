@@ -193,6 +193,8 @@ export async function copyTree(
   to: CopyEnd,
   options: CopyOptions = {},
 ): Promise<CopyStats> {
+  // Cancelled before it began: nothing is made at all.
+  options.signal?.throwIfAborted();
   return await new Copy(from, to, options).run();
 }
 

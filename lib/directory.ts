@@ -93,11 +93,20 @@ export class Directory {
   readonly #pathOnly: boolean;
 
   /** Wraps `fd` (owned from now on). */
-  constructor(sys: System, fd: number, path: string, pathOnly = false) {
+  readonly #onClose?: (dir: Directory) => void;
+
+  constructor(
+    sys: System,
+    fd: number,
+    path: string,
+    pathOnly = false,
+    onClose?: (dir: Directory) => void,
+  ) {
     this.#sys = sys;
     this.#fd = fd;
     this.path = path;
     this.#pathOnly = pathOnly;
+    this.#onClose = onClose;
   }
 
   /** The system it belongs to. */
@@ -385,6 +394,7 @@ export class Directory {
   /** Closes the directory; closing twice does nothing. */
   close(): void {
     if (this.#fd < 0) return;
+    this.#onClose?.(this);
     this.#sys.close(this.#fd);
     this.#fd = -1;
   }

@@ -65,7 +65,8 @@ export type DiskProblem =
   | "no-partition" // partition number out of range
   | "unknown-fstype" // a type the kernel does not know
   | "wrong-fstype" // the device holds another type
-  | "needs-recovery"; // a dirty journal on a read-only disk
+  | "needs-recovery" // a dirty journal on a read-only disk
+  | "bad-option"; // a mount option the driver does not take
 
 /**
  * An error about a disk image as a whole. The message names the image
@@ -104,6 +105,8 @@ export class Disk {
   readonly #mounts = new Set<Mount>();
   readonly #unregister: () => void;
   #attached = true;
+  #closing: Promise<void> | null = null;
+  readonly #image: AttachedImage;
   /** The image file, as given. */
   readonly path: string;
   /** Whether it is attached read-only. */
@@ -115,32 +118,48 @@ export class Disk {
   /** Its partitions, by number (empty without a partition table). */
   readonly partitions: readonly Partition[];
 
-  private constructor(kernel: Kernel, id: number, path: string, readOnly: boolean) {
+  private constructor(
+    kernel: Kernel,
+    id: number,
+    path: string,
+    readOnly: boolean,
+    image: AttachedImage,
+  ) {
     this.#kernel = kernel;
     this.#id = id;
+    this.#image = image;
     this.path = path;
     this.readOnly = readOnly;
     this.device = blockDevice(kernel, id);
     const sys = `/sys/block/${this.device}`;
     this.size = Number(readSys(kernel, `${sys}/size`)) * 512;
     this.partitions = listPartitions(kernel, sys, this.device);
-    this.#unregister = kernel.onHalt(() => this.close());
+    this.#unregister = kernel.onHalt(() => this.close({ halting: true }));
   }
 
   /** Attaches `path`; use {@link Kernel.attachDisk}. */
   static async attach(kernel: Kernel, path: string, options: AttachOptions = {}): Promise<Disk> {
     const readOnly = options.readOnly ?? false;
-    checkImageFile(path);
+    if (kernel.halted) {
+      throw new LklError(ERRNO.ENODEV, "attachDisk", { path, detail: "kernel is halted" });
+    }
+    const info = checkImageFile(path);
+    const image = claimImage(info, path, readOnly);
     const lib = openLibrary();
     const cpath = cString(path);
-    // lkl_disk_add reads cpath on a pool thread; it stays referenced until the call returns.
-    const id = await lib.symbols.lkl_disk_add_async(cpath, readOnly ? LKL_DISK_READ_ONLY : 0);
-    void cpath;
-    if (id < 0) throw attachError(-id, path);
     try {
-      return new Disk(kernel, id, path, readOnly);
+      // lkl_disk_add reads cpath on a pool thread; it stays referenced until the call returns.
+      const id = await lib.symbols.lkl_disk_add_async(cpath, readOnly ? LKL_DISK_READ_ONLY : 0);
+      void cpath;
+      if (id < 0) throw attachError(-id, path);
+      try {
+        return new Disk(kernel, id, path, readOnly, image);
+      } catch (e) {
+        await lib.symbols.lkl_disk_remove_async(id);
+        throw e;
+      }
     } catch (e) {
-      await lib.symbols.lkl_disk_remove_async(id);
+      releaseImage(image);
       throw e;
     }
   }
@@ -257,7 +276,9 @@ export class Disk {
     this.#checkAttached();
     const { device, what } = this.#target(options.partition, (d) => this.#probe(d));
     const probe = this.#probe(device);
-    const readOnly = options.readOnly ?? this.readOnly;
+    // "ro" among the options is a read-only mount too (the kernel takes it as MS_RDONLY).
+    const readOnly = (options.readOnly ?? this.readOnly) ||
+      /(^|,)ro(,|$)/.test(options.options ?? "");
     if (this.readOnly && !readOnly) {
       throw new DiskError(
         "permission",
@@ -328,7 +349,7 @@ export class Disk {
     );
     if (rc < 0) {
       k.syscallResult(SYS.unlinkat, -100, cString(mountPoint), 0x200);
-      throw mountError(-rc, what, fstype, this.path, readOnly, k.log());
+      throw mountError(-rc, what, fstype, this.path, readOnly, k.log(), data);
     }
     const mount = new Mount(
       k,
@@ -357,14 +378,21 @@ export class Disk {
 
   /**
    * Detaches the disk, unmounting (with a sync) whatever of it is still
-   * mounted first. Closing twice does nothing.
+   * mounted first. Closing twice (even at once) does nothing more. With
+   * `halting` (what {@link Kernel.halt} does), files still open through
+   * its mounts are closed first, so that the unmounts succeed.
    */
-  async close(): Promise<void> {
+  close(options: { halting?: boolean } = {}): Promise<void> {
+    this.#closing ??= this.#detach(options.halting ?? false).finally(() => this.#closing = null);
+    return this.#closing;
+  }
+
+  async #detach(halting: boolean): Promise<void> {
     if (!this.#attached) return;
     let first: unknown;
     for (const mount of [...this.#mounts]) {
       try {
-        await mount.close();
+        await (halting ? mount.closeForHalt() : mount.close());
       } catch (e) {
         first ??= e;
         await mount.forceClose();
@@ -372,6 +400,7 @@ export class Disk {
     }
     this.#attached = false;
     this.#unregister();
+    releaseImage(this.#image);
     if (!this.#kernel.halted) {
       const rc = await openLibrary().symbols.lkl_disk_remove_async(this.#id);
       if (rc < 0 && rc !== -ERRNO.ENODEV) {
@@ -435,7 +464,50 @@ export function supportedFsTypes(kernel: Kernel): string[] {
 }
 
 /** Clear errors for what the host can tell before attaching. */
-function checkImageFile(path: string): void {
+/** An image file attached in this process: by device and inode, however it was named. */
+interface AttachedImage {
+  key: string;
+  path: string;
+  readOnly: boolean;
+}
+
+/** The images this process has attached, with how many times. */
+const ATTACHED = new Map<string, { image: AttachedImage; count: number }>();
+
+/**
+ * Notes that this process attaches `path`. The lock on the image is the
+ * host's flock, which cannot tell this process from another: a second
+ * read-write attach here would be "locked by another process". Say what
+ * really holds it (read-only attaches may share an image).
+ */
+function claimImage(info: Deno.FileInfo, path: string, readOnly: boolean): AttachedImage {
+  const key = `${info.dev}:${info.ino}`;
+  const held = ATTACHED.get(key);
+  if (held && !(held.image.readOnly && readOnly)) {
+    throw new DiskError(
+      "locked",
+      ERRNO.EBUSY,
+      path,
+      `${path} is already attached in this process (as ${held.image.path}` +
+        `${held.image.readOnly ? ", read-only" : ""}): close that Disk first`,
+    );
+  }
+  const image = held?.image ?? { key, path, readOnly };
+  ATTACHED.set(key, { image, count: (held?.count ?? 0) + 1 });
+  return image;
+}
+
+function releaseImage(image: AttachedImage): void {
+  const held = ATTACHED.get(image.key);
+  if (!held) return;
+  if (held.count <= 1) ATTACHED.delete(image.key);
+  else held.count--;
+}
+
+function checkImageFile(path: string): Deno.FileInfo {
+  if (path === "") {
+    throw new DiskError("missing", ERRNO.ENOENT, path, "no image file given (an empty path)");
+  }
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -464,6 +536,7 @@ function checkImageFile(path: string): void {
       `${path}: not a disk image (${info.size} bytes, less than one sector)`,
     );
   }
+  return info;
 }
 
 function attachError(errno: number, path: string): LklError {
@@ -496,6 +569,7 @@ function mountError(
   image: string,
   readOnly: boolean,
   log: string,
+  options = "",
 ): LklError {
   // The kernel says why in its log: keep its last line about this mount.
   const lines = log.trimEnd().split("\n").slice(-4).map((l) => l.replace(/^\[[^\]]*\]\s*/, ""));
@@ -516,6 +590,18 @@ function mountError(
       ERRNO.EROFS,
       image,
       `${what}: ${fstype} is a read-only file system type: it can be read, not written`,
+    );
+  }
+  if (
+    errno === ERRNO.EINVAL && options !== "" &&
+    /unknown parameter|unrecognized mount option|bad (mount )?option|invalid option|unknown mount option/i
+      .test(hint ?? "")
+  ) {
+    return new DiskError(
+      "bad-option",
+      errno,
+      image,
+      `${what}: the ${fstype} driver refuses the mount options "${options}"${why}`,
     );
   }
   if (errno === ERRNO.EINVAL || errno === ERRNO.EUCLEAN || errno === ERRNO.EIO) {

@@ -45,15 +45,36 @@ export class FileHandle {
   #fd: number;
   #position = 0;
   readonly #append: boolean;
+  readonly #onClose?: (file: FileHandle) => void;
+  // read, write and seek run one after the other, in call order: calls made
+  // without awaiting each other then move the position as Deno.FsFile does.
+  #queue: Promise<unknown> = Promise.resolve();
   /** The path it was opened as, for error messages. */
   readonly path: string;
 
-  /** Wraps `fd` of `sys` (owned from now on: {@link close} closes it). */
-  constructor(sys: System, fd: number, path: string, append = false) {
+  /**
+   * Wraps `fd` of `sys` (owned from now on: {@link close} closes it);
+   * `onClose` is told when it is closed.
+   */
+  constructor(
+    sys: System,
+    fd: number,
+    path: string,
+    append = false,
+    onClose?: (file: FileHandle) => void,
+  ) {
     this.#sys = sys;
     this.#fd = fd;
     this.path = path;
     this.#append = append;
+    this.#onClose = onClose;
+  }
+
+  /** Runs `op` after every positioned call made before it. */
+  #inTurn<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(op, op);
+    this.#queue = run.catch(() => {});
+    return run;
   }
 
   #open(call: string): number {
@@ -96,34 +117,40 @@ export class FileHandle {
   }
 
   /** Reads into `p` from the position; the byte count, or null at the end (like Deno.FsFile). */
-  async read(p: Uint8Array): Promise<number | null> {
-    if (p.byteLength === 0) return 0;
-    const n = await this.pread(p, this.#position);
-    if (n === 0) return null;
-    this.#position += n;
-    return n;
+  read(p: Uint8Array): Promise<number | null> {
+    return this.#inTurn(async () => {
+      if (p.byteLength === 0) return 0;
+      const n = await this.pread(p, this.#position);
+      if (n === 0) return null;
+      this.#position += n;
+      return n;
+    });
   }
 
   /** Writes `p` at the position (at the end when opened to append); returns its length. */
-  async write(p: Uint8Array): Promise<number> {
-    if (this.#append) {
-      this.#position = this.#check(this.#sys.lseek(this.#open("lseek"), 0, SEEK.END), "lseek");
-    }
-    await this.pwrite(p, this.#position);
-    this.#position += p.byteLength;
-    return p.byteLength;
+  write(p: Uint8Array): Promise<number> {
+    return this.#inTurn(async () => {
+      if (this.#append) {
+        this.#position = this.#check(this.#sys.lseek(this.#open("lseek"), 0, SEEK.END), "lseek");
+      }
+      await this.pwrite(p, this.#position);
+      this.#position += p.byteLength;
+      return p.byteLength;
+    });
   }
 
   /** Moves the position (whence: SEEK.SET, CUR, END, DATA or HOLE); returns the new one. */
-  async seek(offset: number, whence: number = SEEK.SET): Promise<number> {
-    const base = whence === SEEK.CUR ? this.#position : 0;
-    const sysWhence = whence === SEEK.CUR ? SEEK.SET : whence;
-    const pos = this.#check(
-      this.#sys.lseek(this.#open("lseek"), base + offset, sysWhence),
-      "lseek",
-    );
-    this.#position = pos;
-    return Promise.resolve(pos);
+  seek(offset: number, whence: number = SEEK.SET): Promise<number> {
+    return this.#inTurn(() => {
+      const base = whence === SEEK.CUR ? this.#position : 0;
+      const sysWhence = whence === SEEK.CUR ? SEEK.SET : whence;
+      const pos = this.#check(
+        this.#sys.lseek(this.#open("lseek"), base + offset, sysWhence),
+        "lseek",
+      );
+      this.#position = pos;
+      return Promise.resolve(pos);
+    });
   }
 
   /** Sets the size to `len` bytes (default 0). */
@@ -177,14 +204,18 @@ export class FileHandle {
     return this.#open("fd");
   }
 
-  /** Closes the file; closing twice does nothing. */
+  /**
+   * Closes the file; closing twice does nothing, nor does closing after
+   * the kernel halted (halt closed it).
+   */
   close(): void {
     if (this.#fd < 0) return;
     const fd = this.#fd;
     this.#fd = -1;
+    this.#onClose?.(this);
     const rc = this.#sys.close(fd);
     // The kernel reports a write-back failure at close (EIO, ENOSPC...).
-    if (rc < 0) throw new LklError(-rc, "close", { path: this.path });
+    if (rc < 0 && rc !== -ERRNO.ENODEV) throw new LklError(-rc, "close", { path: this.path });
   }
 
   /** Closes the file at the end of a `using` block. */

@@ -27,9 +27,22 @@ import type { Interface } from "./interface.ts";
 import { Network, type Route, type TapOptions } from "./net.ts";
 import type { ConnectOptions, ListenOptions, TcpConn, TcpListener } from "./tcp.ts";
 
+/** The least RAM the kernel boots with (MiB). */
+export const MIN_MEMORY_MIB = 16;
+
+/** The host's memory in MiB (MemTotal of /proc/meminfo), or null when it cannot be read. */
+export function hostMemoryMiB(): number | null {
+  try {
+    const m = Deno.readTextFileSync("/proc/meminfo").match(/^MemTotal:\s+(\d+) kB/m);
+    return m ? Math.floor(Number(m[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Options of {@link Kernel.boot}. */
 export interface BootOptions {
-  /** RAM given to the kernel, in MiB (default 64). */
+  /** RAM given to the kernel, in MiB (default 64; from 16 to the host's memory). */
   memoryMiB?: number;
   /** Extra kernel command line parameters, e.g. "loglevel=8". */
   cmdline?: string;
@@ -98,6 +111,7 @@ export class Kernel {
   readonly #lib: LklLibrary;
   readonly #bootMs: number;
   readonly #memoryMiB: number;
+  #halting: Promise<void> | null = null;
   #halted = false;
   #fs: Fs | undefined;
   #net: Network | undefined;
@@ -132,8 +146,17 @@ export class Kernel {
    */
   static async boot(options: BootOptions = {}): Promise<Kernel> {
     const memoryMiB = options.memoryMiB ?? DEFAULT_MEMORY_MIB;
-    if (!Number.isInteger(memoryMiB) || memoryMiB <= 0) {
-      throw new RangeError(`memoryMiB must be a positive integer, got ${memoryMiB}`);
+    const most = hostMemoryMiB();
+    if (
+      !Number.isInteger(memoryMiB) || memoryMiB < MIN_MEMORY_MIB ||
+      (most !== null && memoryMiB > most)
+    ) {
+      // Caught here: lkl_boot refuses too little with EINVAL, and the
+      // kernel panics (ending the process) when the host cannot give it.
+      throw new RangeError(
+        `memoryMiB: from ${MIN_MEMORY_MIB} to ${most ?? "the host's memory in"} MiB` +
+          `${most !== null ? " (this host's memory)" : ""}, got ${memoryMiB}`,
+      );
     }
     const lib = openLibrary();
     const state = lib.symbols.lkl_state();
@@ -347,7 +370,12 @@ export class Kernel {
    * unmounted (with a sync) and detached first; other file systems are
    * not synced. Calling it again does nothing.
    */
-  async halt(): Promise<void> {
+  halt(): Promise<void> {
+    this.#halting ??= this.#halt();
+    return this.#halting;
+  }
+
+  async #halt(): Promise<void> {
     if (this.#halted) return;
     // Unmount and detach first, so no image is left with a dirty journal.
     let failure: unknown;

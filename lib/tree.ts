@@ -108,8 +108,19 @@ export function pathComponents(path: string): string[] {
   return path.split("/").filter((c) => c !== "" && c !== ".");
 }
 
+/** Owner ids: null (unchanged) or an integer from 0 to 4294967294 (-1 means "unchanged" to the kernel). */
+function checkIds(uid: number | null, gid: number | null): void {
+  for (const [what, id] of [["uid", uid], ["gid", gid]] as const) {
+    if (id !== null && !(Number.isInteger(id) && id >= 0 && id <= 0xfffffffe)) {
+      throw new RangeError(`${what} must be null or an integer from 0 to 4294967294, got ${id}`);
+    }
+  }
+}
+
 function nsOf(t: FileTime): bigint {
   if (typeof t === "bigint") return t;
+  const ms = t instanceof Date ? t.getTime() : t;
+  if (!Number.isFinite(ms)) throw new TypeError(`not a time: ${String(t)}`);
   if (t instanceof Date) return BigInt(t.getTime()) * 1_000_000n;
   const sec = Math.floor(t);
   return BigInt(sec) * 1_000_000_000n + BigInt(Math.round((t - sec) * 1e9));
@@ -127,6 +138,11 @@ function openHow(flags: number, mode: number): Uint8Array {
 /** The O_* flags of Deno-style open options. */
 export function openFlags(options: OpenOptions): number {
   const write = options.write || options.append;
+  // As Deno.open: these change the file, so they need write access.
+  if (!write && (options.truncate || options.create || options.createNew)) {
+    const which = options.truncate ? "truncate" : options.create ? "create" : "createNew";
+    throw new TypeError(`open: '${which}' needs 'write' or 'append'`);
+  }
   const read = options.read ?? !write;
   let flags = read && write ? O.RDWR : write ? O.WRONLY : O.RDONLY;
   if (options.append) flags |= O.APPEND;
@@ -152,6 +168,8 @@ export function openFlags(options: OpenOptions): number {
  */
 export class FileTree {
   readonly #sys: System;
+  /** The files and directories opened through it and not closed yet. */
+  readonly #files = new Set<FileHandle | Directory>();
   #root: Directory | undefined;
   /** What the tree is, for messages: an image path, a host directory. */
   readonly label: string;
@@ -289,7 +307,15 @@ export class FileTree {
    */
   openDirectory(path: string): Directory {
     const fd = this.#resolve(path, O.RDONLY | O.DIRECTORY);
-    return new Directory(this.#sys, fd, pathComponents(path).join("/"));
+    const dir = new Directory(
+      this.#sys,
+      fd,
+      pathComponents(path).join("/"),
+      false,
+      (d) => this.#files.delete(d),
+    );
+    this.#files.add(dir);
+    return dir;
   }
 
   /** Opens a file, like Deno.open (symlinks followed inside the root). */
@@ -301,7 +327,29 @@ export class FileTree {
   openSync(path: string, options: OpenOptions = { read: true }): FileHandle {
     const flags = openFlags(options);
     const fd = this.#resolve(path, flags, options.mode ?? 0o666, "open");
-    return new FileHandle(this.#sys, fd, pathComponents(path).join("/"), (flags & O.APPEND) !== 0);
+    const file = new FileHandle(
+      this.#sys,
+      fd,
+      pathComponents(path).join("/"),
+      (flags & O.APPEND) !== 0,
+      (f) => this.#files.delete(f),
+    );
+    this.#files.add(file);
+    return file;
+  }
+
+  /**
+   * Closes every file and directory opened through this tree and still
+   * open (halt does this before it unmounts, so that the unmount succeeds).
+   */
+  closeFiles(): void {
+    for (const file of [...this.#files]) {
+      try {
+        file.close();
+      } catch {
+        // a write-back error: the unmount that follows reports the state
+      }
+    }
   }
 
   /** The whole content of a file. */
@@ -483,6 +531,7 @@ export class FileTree {
 
   /** Changes owner and group, following symlinks; null leaves one as is (Deno.chown). */
   async chown(path: string, uid: number | null, gid: number | null): Promise<void> {
+    checkIds(uid, gid);
     this.#resolved(path, (_fd, proc) => {
       this.#check(
         this.#sys.fchownat(AT_FDCWD, proc, (uid ?? -1) >>> 0, (gid ?? -1) >>> 0, 0),
@@ -495,6 +544,7 @@ export class FileTree {
 
   /** Changes owner and group of the entry itself: a symlink is not followed. */
   async lchown(path: string, uid: number | null, gid: number | null): Promise<void> {
+    checkIds(uid, gid);
     this.#at(path, (dir, name) => dir.chown(name, uid ?? -1, gid ?? -1));
     return Promise.resolve();
   }

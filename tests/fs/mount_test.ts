@@ -309,7 +309,7 @@ Deno.test("disk errors: missing, not an image, locked twice, partition out of ra
   await using disk = await kernel.attachDisk(image);
   const locked = await rejected(kernel.attachDisk(image), DiskError);
   equal(locked.problem, "locked");
-  match(locked.message, /twice\.img is locked by another process/);
+  match(locked.message, /twice\.img is already attached in this process/);
   const part = await rejected(disk.mount({ partition: 2 }), DiskError);
   equal(part.problem, "no-partition");
   await disk.close();

@@ -229,7 +229,9 @@ Deno.test("a loop of sends that never wait does not starve timers or other socke
   const [data] = await within(1000, "the other socket's datagram", otherReceived);
   equal(decoder.decode(data), "wake");
   ok(sent > 100, `only ${sent} sends`);
-  ok(ticks >= 10, `the timer ticked ${ticks} times in 300 ms`);
+  // Starved, a 10 ms timer would not tick at all in the loop; on a busy
+  // machine it ticks less than the 30 times it could, so ask for a few.
+  ok(ticks >= 3, `the timer ticked ${ticks} times in 300 ms`);
 });
 
 Deno.test("ping sockets: ICMP and ICMPv6 echo on loopback, with TTL and kernel timestamps", async () => {
