@@ -92,9 +92,9 @@ export class Directory {
   /** Whether the fd was opened O_PATH (no listing, no fchmod). */
   readonly #pathOnly: boolean;
 
-  /** Wraps `fd` (owned from now on). */
   readonly #onClose?: (dir: Directory) => void;
 
+  /** Wraps `fd` (owned from now on); `onClose` is told when it is closed. */
   constructor(
     sys: System,
     fd: number,
