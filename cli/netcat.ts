@@ -443,8 +443,8 @@ export async function runNetcat(args: string[], options: NetcatOptions): Promise
 export function netcatCommand() {
   return new Command("netcat")
     .description(
-      "OpenBSD nc on the kernel's own TCP/IP stack through a host TAP:\n" +
-        "stdin to the socket, the socket to stdout (-k serves connections one at a time, as nc)",
+      "OpenBSD nc on the kernel's own TCP/IP stack, through a host TAP\n" +
+        "(stdin to the socket, the socket to stdout; -k serves connections one at a time, as nc)",
     )
     .argument("[HOST]", "address to connect to (with -l: the address to listen on)")
     .argument("[PORT]", "port to connect to (with -l: to listen on)")
