@@ -30,10 +30,14 @@ async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
   }
 }
 
-/** The shell header: unpacks the payload once, then runs the CLI. */
-function header(hash: string, payloadLines: number): string {
+/**
+ * The shell header: unpacks the payload once, then runs the CLI. The
+ * payload starts on line `payloadLines + 1`; `hash` names its directory.
+ */
+export function header(hash: string, payloadLines: number): string {
   return `#!/bin/sh
-# lkl: the Linux kernel as a library (see https://example.invalid/lkl).
+# lkl: the Linux kernel as a library, driven from TypeScript; made by
+# \`deno task compile\` from the lkl repository.
 # This file is a shell header followed by a gzipped tar holding a Deno
 # runtime, the lkl CLI (one JavaScript file) and liblkl.so. It unpacks
 # itself once into the cache directory below, then runs from there.

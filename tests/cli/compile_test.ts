@@ -7,7 +7,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { compile } from "../../tasks/compile.ts";
+import { compile, header } from "../../tasks/compile.ts";
 import { BUILD, REPO } from "../helpers/build_output.ts";
 
 Deno.test({
@@ -21,6 +21,10 @@ Deno.test({
       const exe = join(dir, "lkl");
       const size = await compile(exe);
       ok(size > 1 << 20, `executable of ${size} bytes`);
+      // Its shell header says where it comes from, without a made-up URL.
+      const head = new TextDecoder().decode((await Deno.readFile(exe)).subarray(0, 4096));
+      ok(head.includes("made by\n# `deno task compile` from the lkl repository"), head);
+      ok(!/https?:|example\.invalid/.test(head.split("\nexit 1\n")[0]), head);
       // A clean environment: its own cache, started from /, no LKL_LIBRARY.
       const env = { XDG_CACHE_HOME: join(dir, "cache"), HOME: dir, PATH: "/usr/bin:/bin" };
       const version = await new Deno.Command(exe, {
@@ -57,6 +61,16 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("deno task compile: the shell header names no URL, only how it was made", () => {
+  const text = header("0123456789abcdef", 20);
+  ok(text.startsWith("#!/bin/sh\n"));
+  ok(!/https?:|example\.invalid/.test(text), text);
+  match(text, /^# lkl: .*made by\n# `deno task compile` from the lkl repository\.$/m);
+  // The payload starts right after the header's lines, in the directory named by the hash.
+  ok(text.includes("tail -n +21 "), text);
+  ok(text.includes("/lkl/bin/0123456789abcdef"), text);
 });
 
 Deno.test("deno install: the installed lkl runs from any directory with the checkout's library", async () => {
