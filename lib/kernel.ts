@@ -127,11 +127,47 @@ export class Kernel {
   readonly #pending = new Set<readonly SyscallArg[]>();
   /** What must happen before halt (disks unmount and detach), newest first. */
   readonly #onHalt = new Set<() => Promise<void>>();
+  /** What must happen when the program ends without a halt (mounts unmount). */
+  readonly #onExit = new Set<() => boolean>();
 
   private constructor(lib: LklLibrary, bootMs: number, memoryMiB: number) {
     this.#lib = lib;
     this.#bootMs = bootMs;
     this.#memoryMiB = memoryMiB;
+    globalThis.addEventListener("unload", this.#atExit);
+  }
+
+  /**
+   * A program that ends without halting would leave its images with
+   * unwritten data and a journal to replay. At exit only synchronous calls
+   * are possible: write everything back (sync), let each mount close its
+   * files and unmount ({@link onExit}), and say so.
+   */
+  readonly #atExit = (): void => {
+    if (this.#halted || this.#onExit.size === 0) return;
+    try {
+      this.syscallResult(SYS.sync);
+      const hooks = [...this.#onExit].reverse();
+      const clean = hooks.filter((fn) => fn()).length;
+      console.error(
+        `lkl: the program ended without halting the kernel: ${clean} of ${hooks.length} ` +
+          "file system(s) synced and unmounted" +
+          (clean < hooks.length ? ` (${hooks.length - clean} still busy: synced only)` : "") +
+          "; halt the kernel (or use `await using`) to close them in order",
+      );
+    } catch {
+      // the kernel is past helping
+    }
+  };
+
+  /**
+   * Runs `fn` (synchronous: the event loop is gone) when the program ends
+   * without {@link halt}; it returns whether it unmounted cleanly. Returns
+   * a function that cancels it.
+   */
+  onExit(fn: () => boolean): () => void {
+    this.#onExit.add(fn);
+    return () => this.#onExit.delete(fn);
   }
 
   /** The library's version string, e.g. "0.1.0 Linux 6.12.117" (no boot needed). */
@@ -389,6 +425,7 @@ export class Kernel {
     this.#onHalt.clear();
     this.log(); // keep the messages so far, whatever halt does to the ring
     this.#halted = true;
+    globalThis.removeEventListener("unload", this.#atExit);
     const rc = await this.#lib.symbols.lkl_halt_async();
     if (rc < 0 && rc !== -ERRNO.ENODEV) throw new LklError(-rc, "lkl_halt");
     if (failure) throw failure;

@@ -55,6 +55,7 @@ export class Mount extends FileTree {
   readonly #onClose: (mount: Mount) => void;
   #mounted = true;
   #closing: Promise<void> | null = null;
+  readonly #cancelAtExit: () => void;
   /** Where the kernel has it mounted, e.g. "/mnt/vda1". */
   readonly mountPoint: string;
   /** The file system type it is mounted as, e.g. "ext4". */
@@ -90,6 +91,17 @@ export class Mount extends FileTree {
     this.readOnly = init.readOnly;
     this.device = init.device;
     this.recoverySkipped = init.recoverySkipped ?? false;
+    this.#cancelAtExit = kernel.onExit(() => this.#unmountAtExit());
+  }
+
+  /** At the end of a program that did not halt: close its files, unmount, synchronously. */
+  #unmountAtExit(): boolean {
+    if (!this.#mounted) return true;
+    this.closeFiles();
+    super.close();
+    const rc = this.#kernel.syscallResult(SYS.umount2, cString(this.mountPoint), 0);
+    if (rc === 0) this.#mounted = false;
+    return rc === 0;
   }
 
   /** Whether it is still mounted. */
@@ -146,6 +158,7 @@ export class Mount extends FileTree {
     }
     if (rc < 0) throw new LklError(-rc, "umount", { path: this.label });
     this.#mounted = false;
+    this.#cancelAtExit();
     this.#kernel.syscallResult(SYS.unlinkat, -100, target, 0x200); // AT_REMOVEDIR: the mount point
     this.#onClose(this);
   }
@@ -158,6 +171,7 @@ export class Mount extends FileTree {
     } catch {
       await this.#kernel.syscallResultAsync(SYS.umount2, cString(this.mountPoint), MNT.DETACH);
       this.#mounted = false;
+      this.#cancelAtExit();
       this.#onClose(this);
     }
   }
