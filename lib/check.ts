@@ -151,6 +151,29 @@ function noWriteOptions(fstype: string, needsRecovery: boolean): string | undefi
 /** File systems whose link counts mean names in directories. */
 const COUNTS_LINKS = new Set(["ext2", "ext3", "ext4", "btrfs", "xfs", "f2fs"]);
 
+/**
+ * File systems whose directories have 2 + their subdirectories as link
+ * count (the name in the parent, ".", and each subdirectory's ".."). Not
+ * btrfs (always 1), nor iso9660 (the kernel says 1, with Rock Ridge too).
+ * vfat and exfat count the subdirectory entries as the inode is read.
+ */
+const COUNTS_DIRECTORY_LINKS = new Set([
+  "ext2",
+  "ext3",
+  "ext4",
+  "xfs",
+  "f2fs",
+  "vfat",
+  "msdos",
+  "exfat",
+  "squashfs",
+]);
+
+/** Subdirectories past which ext4 (dir_nlink) gives a directory link count 1. */
+const EXT4_LINK_MAX = 65000;
+/** The smallest ext4 directory entry, in bytes. */
+const EXT4_MIN_DIRENT = 12;
+
 /** What a repair mount prints when it corrects something. */
 const CORRECTION =
   /recovery complete|orphan inode|orphan cleanup|truncates? cleaned up|Ending recovery|tree-log replay|recover(ed)? fsync data|recovered/i;
@@ -189,6 +212,17 @@ interface InodeSeen {
   names: number;
 }
 
+/** A directory walked, for its link count. */
+interface DirectorySeen {
+  path: string;
+  nlink: number;
+  size: number;
+  /** Subdirectories found in it. */
+  subdirs: number;
+  /** Whether every entry was listed and stat'ed (else its count is unknown). */
+  complete: boolean;
+}
+
 /** The walk over a mounted tree. */
 class Walk {
   readonly #mount: Mount;
@@ -199,6 +233,8 @@ class Walk {
   readonly inodes = new Map<string, InodeSeen>();
   /** ino → paths, for kernel messages that give no subvolume. */
   readonly byIno = new Map<number, string[]>();
+  /** Every directory walked, with its link count and the subdirectories found. */
+  readonly directoriesSeen: DirectorySeen[] = [];
   readonly problems: CheckProblem[] = [];
   entries = 0;
   directories = 0;
@@ -243,7 +279,7 @@ class Walk {
         return;
       }
       this.#seen("/", st);
-      await this.#directory(root, "/");
+      await this.#directory(root, "/", st);
     } finally {
       root.close();
     }
@@ -274,13 +310,14 @@ class Walk {
   }
 
   /** The entries of `dir` with their inode numbers (getdents64), "." and ".." left out. */
-  #list(dir: Directory, path: string): Dirent64[] | null {
+  #list(dir: Directory, path: string, seen: DirectorySeen): Dirent64[] | null {
     const sys = dir.system;
     const out: Dirent64[] = [];
     for (;;) {
       const n = sys.getdents64(dir.fd, this.#dirents);
       if (n < 0) {
         this.#failed(path, "readdir", new LklError(-n, "getdents64", { path }));
+        seen.complete = false;
         // What was listed before the error is still worth checking.
         return out.length > 0 ? out : null;
       }
@@ -291,8 +328,16 @@ class Walk {
     }
   }
 
-  async #directory(dir: Directory, path: string): Promise<void> {
-    const entries = this.#list(dir, path);
+  async #directory(dir: Directory, path: string, self: Statx): Promise<void> {
+    const seen: DirectorySeen = {
+      path,
+      nlink: self.nlink,
+      size: self.size,
+      subdirs: 0,
+      complete: true,
+    };
+    this.directoriesSeen.push(seen);
+    const entries = this.#list(dir, path, seen);
     if (entries === null) return;
     for (const entry of entries) {
       if (this.entries % YIELD_EVERY === 0) {
@@ -308,6 +353,8 @@ class Walk {
         this.#failed(child, "stat", e);
         // The kernel's messages about it name the inode of the entry.
         this.#addIno(Number(entry.ino), child);
+        // Whether it is a subdirectory is unknown: so is the link count to expect.
+        seen.complete = false;
         continue;
       }
       const key = `${st.subvol}:${Number(st.ino)}`;
@@ -326,6 +373,7 @@ class Walk {
         });
       }
       if (type === S.IFDIR) {
+        seen.subdirs++;
         let sub: Directory;
         try {
           sub = dir.openDir(entry.name);
@@ -334,7 +382,7 @@ class Walk {
           continue;
         }
         try {
-          await this.#directory(sub, child);
+          await this.#directory(sub, child, st);
         } finally {
           sub.close();
         }
@@ -405,6 +453,34 @@ class Walk {
     }
   }
 
+  /**
+   * Directory link counts that are not 2 + the subdirectories found (the
+   * name in the parent, ".", and each subdirectory's ".."). ext4's
+   * dir_nlink sets 1 on a directory that gets more than 65000
+   * subdirectories, and keeps 1 after they go: accepted on a directory
+   * big enough to have held them (ext4 directories never shrink).
+   */
+  checkDirectoryLinks(fstype: string): void {
+    const ext = fstype === "ext2" || fstype === "ext3" || fstype === "ext4";
+    for (const dir of this.directoriesSeen) {
+      if (!dir.complete) continue;
+      const expected = 2 + dir.subdirs;
+      if (dir.nlink === expected) continue;
+      if (
+        ext && dir.nlink === 1 &&
+        (expected > EXT4_LINK_MAX || dir.size >= EXT4_LINK_MAX * EXT4_MIN_DIRENT)
+      ) continue;
+      this.problems.push({
+        path: dir.path,
+        operation: "links",
+        code: null,
+        cause: `link count ${dir.nlink}, but ${dir.subdirs} subdirector${
+          dir.subdirs === 1 ? "y" : "ies"
+        } found (${expected} expected)`,
+      });
+    }
+  }
+
   /** Paths of what a kernel message names. */
   pathsOf(text: string): string[] {
     const out = new Set<string>();
@@ -454,6 +530,7 @@ async function checkMounted(
   const walk = new Walk(mount, options);
   await walk.run();
   if (COUNTS_LINKS.has(mount.fstype)) walk.checkLinks();
+  if (COUNTS_DIRECTORY_LINKS.has(mount.fstype)) walk.checkDirectoryLinks(mount.fstype);
   let scrub: ScrubResult | null = null;
   if (mount.fstype === "btrfs" && options.scrub !== false) {
     scrub = await scrubBtrfs(kernel, mount.mountPoint, {

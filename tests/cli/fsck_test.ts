@@ -1,9 +1,10 @@
 /**
  * `lkl fsck`: clean images of every type give 0 and stay byte-identical;
- * damaged ext4 (a directory block, an inode table block) and btrfs (a
- * flipped data byte) give 4 and name the damaged paths, and e2fsck
- * agrees; --repair replays a crashed writer's journal (1), after which
- * e2fsck finds the image clean; the xfs and f2fs logs a crash leaves are
+ * damaged ext4 (a directory block, an inode table block), btrfs (a
+ * flipped data byte) and a wrong directory link count (ext4, xfs) give 4
+ * and name the damaged paths, and e2fsck (xfs_repair) agrees; --repair
+ * replays a crashed writer's journal (1), after which e2fsck finds the
+ * image clean; the xfs and f2fs logs a crash leaves are
  * found without writing and replayed by --repair; usage and operational
  * errors are 16 and 8.
  */
@@ -205,6 +206,61 @@ Deno.test("fsck: an ext4 inode table block overwritten gives 4 and names the fil
     const again = await fsck(image);
     const count = (again.recordedErrors as { count: number } | null)?.count ?? 0;
     ok(count >= 1, JSON.stringify(again.recordedErrors));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The "links" problems of a report. */
+function linkProblems(report: Report): Report["problems"] {
+  return report.problems.filter((p) => p.operation === "links");
+}
+
+Deno.test("fsck: a directory link count that is not 2 + its subdirectories gives 4", async () => {
+  const dir = await tempDir("fsck-dirlinks");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(join(src, "sub", "a"), { recursive: true });
+    await Deno.writeTextFile(join(src, "sub", "file.txt"), "file\n");
+
+    // ext4: debugfs sets the count (and the inode checksum).
+    const ext4 = join(dir, "ext4.img");
+    await sparseFile(ext4, 32 << 20);
+    await sh("mkfs.ext4", ["-q", "-d", src, ext4]);
+    equal((await fsck(ext4)).code, 0);
+    await sh("debugfs", ["-w", "-R", "set_inode_field /sub links_count 7", ext4]);
+    const e2fsck = await sh("e2fsck", ["-fn", ext4], { ok: [4] });
+    match(e2fsck, /Inode \d+ ref count is 7, should be 3/);
+    const before = await sha256(ext4);
+    let report = await fsck(ext4);
+    equal(report.code, 4, JSON.stringify(report.problems));
+    deepEqual(linkProblems(report), [{
+      path: "/sub",
+      operation: "links",
+      code: null,
+      cause: "link count 7, but 1 subdirectory found (3 expected)",
+    }]);
+    equal(await sha256(ext4), before, "fsck changed the image");
+    const human = await lkl(["fsck", "-i", ext4]);
+    equal(human.code, 4);
+    match(human.stdout, /\/sub: links: link count 7, but 1 subdirectory found \(3 expected\)/);
+
+    // xfs: xfs_db writes the count (and the v5 inode CRC).
+    const xfs = join(dir, "xfs.img");
+    await makeImage(xfs, "xfs");
+    const r = await lkl(["cptofs", "-i", xfs, `${src}/.`, "/"]);
+    equal(r.code, 0, r.stderr);
+    equal((await fsck(xfs)).code, 0);
+    await sh("xfs_db", ["-x", "-c", "path /sub", "-c", "write core.nlinkv2 7", xfs]);
+    // xfs_repair says what it would fix on stderr.
+    const repair = await sh("sh", ["-c", 'xfs_repair -n "$0" 2>&1', xfs], { ok: [1] });
+    match(repair, /would have reset inode \d+ nlinks from 7 to 3/);
+    report = await fsck(xfs);
+    equal(report.code, 4, JSON.stringify(report.problems));
+    deepEqual(linkProblems(report).map((p) => [p.path, p.cause]), [
+      ["/sub", "link count 7, but 1 subdirectory found (3 expected)"],
+    ]);
+    // f2fs has no tool here that writes an inode field (no inject.f2fs).
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
