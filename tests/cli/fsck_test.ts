@@ -80,7 +80,7 @@ Deno.test("fsck: clean images of every type give 0 and are not changed", async (
     await sh("mkfs.f2fs", ["-q", f2fs]);
     images.push([f2fs, "f2fs"]);
     for (const [image] of images) {
-      const r = await lkl(["cptofs", "-i", image, join(src, "."), "/"]);
+      const r = await lkl(["cptofs", "-i", image, `${src}/.`, "/"]);
       equal(r.code, 0, r.stderr);
     }
     const iso = join(dir, "tree.iso");
