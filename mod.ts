@@ -88,6 +88,7 @@ export {
   type IpFamily,
   type IpPrefix,
   isLinkLocal,
+  needsZone,
   parseIp,
   parsePrefix,
 } from "./lib/address.ts";

@@ -20,8 +20,8 @@ import {
   type EchoReply,
   errnoMessage,
   type Interface,
-  isLinkLocal,
   LklError,
+  needsZone,
   parseIp,
   type PingSocket,
 } from "../mod.ts";
@@ -298,17 +298,20 @@ export async function runPing(dest: string, options: PingOptions, family?: 4 | 6
     try {
       if (v === 6 && !options.addr) {
         await iface.linkLocal();
-        if (!isLinkLocal(target) && !(await slaacAddress(iface))) {
+        if (!needsZone(target) && !(await slaacAddress(iface))) {
           hint = ` (no router advertised a prefix on ${iface.name} within ${
             SLAAC_WAIT_MS / 1000
           } s: give --addr ADDR/PREFIX)`;
         }
       }
-      if (isLinkLocal(target) && target.zone === undefined) destText = `${dest}%${iface.name}`;
+      // fe80::/10 and ff02::/16 only mean something on one link: the TAP's.
+      if (needsZone(target) && target.zone === undefined) destText = `${dest}%${iface.name}`;
       // What iputils does first: a UDP connect finds the route and the source address.
       using probe = kernel.net.listenDatagram({ hostname: v === 4 ? "0.0.0.0" : "::" });
       await probe.connect({ hostname: destText, port: 1025 });
-      const source = probe.addr.hostname.replace(/%.*$/, "");
+      // A link-local source keeps its zone for the bind below; printed without.
+      const sourceWithZone = probe.addr.hostname;
+      const source = sourceWithZone.replace(/%.*$/, "");
       const data = v === 4
         ? `${options.size}(${options.size + 28}) bytes of data.`
         : `${options.size} data bytes`;
@@ -317,7 +320,10 @@ export async function runPing(dest: string, options: PingOptions, family?: 4 | 6
           ? `PING ${dest} (${dest}) from ${source} ${iface.name}: ${data}`
           : `PING ${dest}(${dest}) from ${source} ${iface.name}: ${data}`,
       );
-      socket = kernel.net.openPing({ family: v, source: options.addr ? source : undefined });
+      socket = kernel.net.openPing({
+        family: v,
+        source: options.addr ? sourceWithZone : undefined,
+      });
     } catch (e) {
       const text = e instanceof LklError && e.syscall === "connect"
         ? `connect: ${errnoMessage(e.errno)}${hint}`

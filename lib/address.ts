@@ -237,6 +237,24 @@ export function isLinkLocal(address: IpAddress): boolean {
   return address.family === 6 && address.bytes[0] === 0xfe && (address.bytes[1] & 0xc0) === 0x80;
 }
 
+/**
+ * True for the IPv6 addresses that only mean something on one link, so
+ * that a socket needs to know which (a zone, "%eth0"): link-local unicast
+ * (fe80::/10) and multicast of interface-local or link-local scope
+ * (ff01::/16, ff02::/16, e.g. ff02::1, all nodes).
+ *
+ * ```ts
+ * import { needsZone, parseIp } from "./address.ts";
+ * needsZone(parseIp("ff02::1")); // true
+ * needsZone(parseIp("ff05::2")); // false: site scope
+ * ```
+ */
+export function needsZone(address: IpAddress): boolean {
+  if (isLinkLocal(address)) return true;
+  const scope = address.bytes[1] & 0x0f;
+  return address.family === 6 && address.bytes[0] === 0xff && (scope === 1 || scope === 2);
+}
+
 /** True for 0.0.0.0 and ::. */
 export function isUnspecified(address: IpAddress): boolean {
   return address.bytes.every((b) => b === 0);

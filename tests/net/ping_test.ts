@@ -181,6 +181,27 @@ Deno.test("lkl ping6 without --addr and without a router says to give --addr", a
   );
 });
 
+Deno.test("lkl ping6 --addr reaches link-local and ff02::1 destinations, with or without a zone", async () => {
+  await using ns = await namespaceWithTap();
+  await ns.exec(["ip", "addr", "add", "fe80::1/64", "dev", "tap0", "nodad"]);
+  for (const dest of ["fe80::1", "fe80::1%eth0", "ff02::1", "ff02::1%eth0"]) {
+    const r = await ns.lkl([
+      "ping6",
+      "--tap",
+      "tap0",
+      "--addr",
+      `${LKL6}/64`,
+      "-c",
+      "2",
+      "-i",
+      "0.1",
+      dest,
+    ]).output;
+    equal(r.code, 0, `${dest}: ${r.stdout}${r.stderr}`);
+    equal(stats(r.stdout).received, 2, `${dest}: ${r.stdout}`);
+  }
+});
+
 Deno.test("lkl ping6 exits 1 when no reply comes, and prints 100% loss", async () => {
   await using ns = await namespaceWithTap();
   await ns.exec(["sysctl", "-q", "-w", "net.ipv6.icmp.echo_ignore_all=1"]);

@@ -4,6 +4,7 @@ import {
   broadcastOf,
   formatIp,
   isLinkLocal,
+  needsZone,
   networkOf,
   parseIp,
   parsePrefix,
@@ -42,6 +43,18 @@ Deno.test("IPv6 zones and link-local addresses", () => {
   equal(a.zone, "eth0");
   equal(isLinkLocal(a), true);
   equal(isLinkLocal(parseIp("fd00::1")), false);
+  for (
+    const [text, zoned] of [
+      ["fe80::1", true],
+      ["ff02::1", true],
+      ["ff01::1", true],
+      ["ff05::2", false],
+      ["fd00::1", false],
+      ["224.0.0.1", false],
+    ] as const
+  ) {
+    equal(needsZone(parseIp(text)), zoned, text);
+  }
   equal(isLinkLocal(parseIp("10.0.0.1")), false);
 });
 
