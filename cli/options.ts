@@ -120,7 +120,9 @@ export function addressWithPrefix(value: string): string {
   }
   if (!value.includes("/")) {
     throw new InvalidArgumentError(
-      `bad address "${value}": give a prefix length, e.g. ${value}/64`,
+      `bad address "${value}": give a prefix length, e.g. ${value}/${
+        value.includes(":") ? 64 : 24
+      }`,
     );
   }
   return value;

@@ -128,7 +128,7 @@ Deno.test("bad addresses are usage errors (exit 2) that quote the address", asyn
     ],
     [
       ["netcat", "--tap", "tap0", "--addr", "10.77.0.2", "10.77.0.1", "1"],
-      /bad address "10\.77\.0\.2": give a prefix length, e\.g\. 10\.77\.0\.2\/64/,
+      /bad address "10\.77\.0\.2": give a prefix length, e\.g\. 10\.77\.0\.2\/24/,
     ],
     [
       ["netcat", "--tap", "tap0", "--addr", "10.77.0.2/33", "10.77.0.1", "1"],
