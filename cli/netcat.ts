@@ -10,6 +10,10 @@
  * ended; a listener's connection ends when the peer's side ends. -w SEC
  * bounds the connect and ends a connection idle for SEC seconds.
  *
+ * UDP sends each read of the input as one datagram of at most 16 KiB (nc's
+ * buffer size). A failed send ends netcat with the error and status 1
+ * (with -k, it ends that connection only).
+ *
  * -k keeps listening: as in OpenBSD nc, connections are served one after
  * the other, not at once (standard input and output are one stream each,
  * and cannot be shared): others wait, already accepted by the kernel, in
@@ -42,7 +46,7 @@ import {
   positiveSeconds,
   tapOption,
 } from "./options.ts";
-import { EXIT, ExitError } from "./report.ts";
+import { EXIT, ExitError, reportError } from "./report.ts";
 
 /** The options of netcat. */
 export interface NetcatOptions {
@@ -64,7 +68,10 @@ export interface NetcatOptions {
   verbose?: true;
 }
 
+/** A read of standard input for TCP. */
 const CHUNK = 64 * 1024;
+/** A read of standard input for UDP, sent as one datagram: nc's buffer size. */
+const DATAGRAM = 16 * 1024;
 const READ_BUFFER = 256 * 1024;
 const LISTEN_BACKLOG = 128;
 
@@ -95,12 +102,18 @@ class Input {
   #pending: Promise<Uint8Array | null> | null = null;
   /** True once the end of input was taken. */
   ended = false;
+  readonly #size: number;
+
+  /** Reads of at most `size` bytes. */
+  constructor(size: number) {
+    this.#size = size;
+  }
 
   /** The next chunk (null at the end); call {@link take} once it is used. */
   next(): Promise<Uint8Array | null> {
     if (this.ended) return Promise.resolve(null);
     this.#pending ??= (async () => {
-      const buf = new Uint8Array(CHUNK);
+      const buf = new Uint8Array(this.#size);
       const n = await Deno.stdin.read(buf);
       return n === null ? null : buf.subarray(0, n);
     })();
@@ -134,6 +147,8 @@ class Session {
   netinGone = false;
   netoutGone = false;
   stdoutGone = false;
+  /** The error of a send that failed: the session ended on it. */
+  error: unknown;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #idleMs: number | undefined;
   readonly #listener: boolean;
@@ -199,9 +214,10 @@ async function pump(
         await send(chunk, signal);
       } catch (e) {
         if (signal.aborted) return;
-        note(options, `netcat: write: ${networkErrorText(e)}`);
+        // Nothing more can be sent: the transfer failed, netcat ends with the error.
+        session.error = e;
         session.netoutGone = true;
-        session.check();
+        session.end();
         return;
       }
     }
@@ -245,9 +261,21 @@ async function pump(
   await Promise.allSettled(tasks);
 }
 
-function tcpSession(conn: TcpConn, input: Input, options: NetcatOptions, listener: boolean) {
+/** The error of a failed send, as the line netcat ends with. */
+function writeFailure(e: unknown): ExitError {
+  const cause = e instanceof LklError ? errnoMessage(e.errno) : networkErrorText(e);
+  return new ExitError(EXIT.FAILURE, `netcat: write failed: ${cause}`, { cause: e });
+}
+
+/** Runs one TCP connection; resolves with the error of a failed send, if any. */
+async function tcpSession(
+  conn: TcpConn,
+  input: Input,
+  options: NetcatOptions,
+  listener: boolean,
+): Promise<unknown> {
   const session = new Session(options, listener);
-  return pump(
+  await pump(
     session,
     input,
     options,
@@ -255,18 +283,20 @@ function tcpSession(conn: TcpConn, input: Input, options: NetcatOptions, listene
     () => conn.closeWrite(),
     (buf, signal) => conn.read(buf, signal),
   );
+  return session.error;
 }
 
-function udpSession(
+/** Runs UDP until the session ends; throws when a send failed. */
+async function udpSession(
   udp: DatagramConn,
   input: Input,
   options: NetcatOptions,
   listener: boolean,
   peer: () => NetAddr | undefined,
   heard: (from: NetAddr) => void,
-) {
+): Promise<void> {
   const session = new Session(options, listener);
-  return pump(
+  await pump(
     session,
     input,
     options,
@@ -282,6 +312,7 @@ function udpSession(
       return data.length;
     },
   );
+  if (session.error !== undefined) throw writeFailure(session.error);
 }
 
 function failure(what: string, e: unknown): ExitError {
@@ -333,7 +364,8 @@ async function client(
   }
   try {
     note(options, `Connection to ${host} ${port} port [tcp/*] succeeded!`);
-    await tcpSession(conn, input, options, false);
+    const error = await tcpSession(conn, input, options, false);
+    if (error !== undefined) throw writeFailure(error);
   } finally {
     conn.close();
   }
@@ -381,8 +413,14 @@ async function listener(
     do {
       const conn = await server.accept();
       try {
-        note(options, `Connection received on ${conn.remoteAddr.hostname} ${conn.remoteAddr.port}`);
-        await tcpSession(conn, input, options, true);
+        const peer = conn.remoteAddr;
+        note(options, `Connection received on ${peer.hostname} ${peer.port}`);
+        const error = await tcpSession(conn, input, options, true);
+        if (error !== undefined) {
+          // With -k the failed connection ends, and the next one is served.
+          if (!options.keepListening) throw writeFailure(error);
+          reportError(writeFailure(error));
+        }
       } finally {
         conn.close();
       }
@@ -428,14 +466,23 @@ export async function runNetcat(args: string[], options: NetcatOptions): Promise
     { ...options, verbose: options.kernelLog },
     EXIT.FAILURE,
   );
-  const input = new Input();
+  const input = new Input(options.udp ? DATAGRAM : CHUNK);
+  let error: unknown;
   try {
-    if (options.listen) await listener(kernel, host, port, options, input);
-    else await client(kernel, host, port, options, input);
-  } finally {
-    await kernel.halt();
+    try {
+      if (options.listen) await listener(kernel, host, port, options, input);
+      else await client(kernel, host, port, options, input);
+    } finally {
+      await kernel.halt();
+    }
+  } catch (e) {
+    error = e ?? new Error("netcat failed");
   }
   // A read of a terminal or pipe that never ends would keep the process alive.
+  if (error !== undefined) {
+    if (input.reading) Deno.exit(reportError(error));
+    throw error;
+  }
   if (input.reading) Deno.exit(0);
 }
 
