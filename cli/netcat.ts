@@ -6,9 +6,11 @@
  *
  * When it ends follows OpenBSD nc's readwrite(): with -N the end of input
  * half-closes the connection (shutdown SHUT_WR), without it nothing is
- * sent; a client runs until both its input and the network side have
- * ended; a listener's connection ends when the peer's side ends. -w SEC
- * bounds the connect and ends a connection idle for SEC seconds.
+ * sent; a connection, the client's or a listener's, lasts until both
+ * its input and the network side have ended (after the peer's end, the
+ * rest of the input is still sent, then with -N the connection is
+ * half-closed), or until it can neither send nor print. -w SEC bounds the
+ * connect and ends a connection idle for SEC seconds.
  *
  * UDP sends each read of the input as one datagram of at most 16 KiB (nc's
  * buffer size). A failed send ends netcat with the error and status 1
@@ -151,11 +153,9 @@ class Session {
   error: unknown;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #idleMs: number | undefined;
-  readonly #listener: boolean;
 
-  constructor(options: NetcatOptions, listener: boolean) {
+  constructor(options: NetcatOptions) {
     this.#idleMs = options.wait === undefined ? undefined : options.wait * 1000;
-    this.#listener = listener;
     this.activity();
   }
 
@@ -171,12 +171,13 @@ class Session {
     this.#timer = setTimeout(() => this.end(), this.#idleMs);
   }
 
-  /** Ends the session when nc would. */
+  /**
+   * Ends the session when nc would: both inputs gone, or both outputs.
+   * (nc's listener also ends when the network input is gone, dropping the
+   * rest of its input; here it is sent, as a client does.)
+   */
   check(): void {
-    if (
-      (this.stdinGone && this.netinGone) || (this.netoutGone && this.stdoutGone) ||
-      (this.#listener && this.netinGone)
-    ) {
+    if ((this.stdinGone && this.netinGone) || (this.netoutGone && this.stdoutGone)) {
       this.end();
     }
   }
@@ -272,9 +273,8 @@ async function tcpSession(
   conn: TcpConn,
   input: Input,
   options: NetcatOptions,
-  listener: boolean,
 ): Promise<unknown> {
-  const session = new Session(options, listener);
+  const session = new Session(options);
   await pump(
     session,
     input,
@@ -291,11 +291,10 @@ async function udpSession(
   udp: DatagramConn,
   input: Input,
   options: NetcatOptions,
-  listener: boolean,
   peer: () => NetAddr | undefined,
   heard: (from: NetAddr) => void,
 ): Promise<void> {
-  const session = new Session(options, listener);
+  const session = new Session(options);
   await pump(
     session,
     input,
@@ -344,7 +343,7 @@ async function client(
     }
     try {
       note(options, `Connection to ${host} ${port} port [udp/*] succeeded!`);
-      await udpSession(udp, input, options, false, () => undefined, () => {});
+      await udpSession(udp, input, options, () => undefined, () => {});
     } finally {
       udp.close();
     }
@@ -364,7 +363,7 @@ async function client(
   }
   try {
     note(options, `Connection to ${host} ${port} port [tcp/*] succeeded!`);
-    const error = await tcpSession(conn, input, options, false);
+    const error = await tcpSession(conn, input, options);
     if (error !== undefined) throw writeFailure(error);
   } finally {
     conn.close();
@@ -396,7 +395,7 @@ async function listener(
       await writeStdout(first);
       let last: NetAddr = from;
       if (!options.keepListening) await udp.connect(from);
-      await udpSession(udp, input, options, true, () => last, (f) => last = f);
+      await udpSession(udp, input, options, () => last, (f) => last = f);
     } finally {
       udp.close();
     }
@@ -415,7 +414,7 @@ async function listener(
       try {
         const peer = conn.remoteAddr;
         note(options, `Connection received on ${peer.hostname} ${peer.port}`);
-        const error = await tcpSession(conn, input, options, true);
+        const error = await tcpSession(conn, input, options);
         if (error !== undefined) {
           // With -k the failed connection ends, and the next one is served.
           if (!options.keepListening) throw writeFailure(error);

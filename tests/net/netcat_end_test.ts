@@ -1,8 +1,8 @@
 /**
- * How `lkl netcat` ends, against the host's socat over a TAP, in a
- * namespace of each test's own: a file sent over UDP arrives whole
- * (datagrams of at most 16 KiB), and a failed send ends netcat with
- * status 1.
+ * How `lkl netcat` ends, against the host's socat and OpenBSD nc over a TAP,
+ * in a namespace of each test's own: a file sent over UDP arrives whole
+ * (datagrams of at most 16 KiB), a listener whose peer half-closes still
+ * sends all of its input, and a failed send ends netcat with status 1.
  */
 
 import { equal, match } from "node:assert/strict";
@@ -81,6 +81,31 @@ Deno.test("UDP: lkl netcat -u -l answers a peer with a 200 KB file, whole and in
   equal(r.code, 0, r.stderr);
   equal(r.stdout, "hello\n");
   equal(await sha256File(received), await sha256File(data));
+});
+
+Deno.test("TCP: -N -l still sends all its input after the peer half-closes (16 MiB each way)", async () => {
+  await using ns = await namespaceWithTap();
+  await using dir = await tempDir();
+  const fromLkl = await randomFile(dir.path, "from-lkl", 16 * 1024);
+  const fromHost = await randomFile(dir.path, "from-host", 16 * 1024);
+  const lklGot = join(dir.path, "lkl-got");
+  const hostGot = join(dir.path, "host-got");
+  const lkl = ns.lkl([...LKL, "-v", "-N", "-l", "-p", "6000"], {
+    stdin: { file: fromLkl },
+    stdoutFile: lklGot,
+    timeoutMs: 120_000,
+  });
+  await waitUntil("lkl listening", () => lkl.stderrSoFar().includes("Listening on"));
+  const host = await ns.run(["nc", "-N", "10.77.0.2", "6000"], {
+    stdin: { file: fromHost },
+    stdoutFile: hostGot,
+    timeoutMs: 120_000,
+  });
+  const r = await lkl.output;
+  equal(r.code, 0, r.stderr);
+  equal(host.code, 0, host.stderr);
+  equal(await sha256File(lklGot), await sha256File(fromHost));
+  equal(await sha256File(hostGot), await sha256File(fromLkl));
 });
 
 Deno.test("TCP: a send that fails ends lkl netcat with the error and status 1", async () => {
