@@ -14,7 +14,9 @@
  *
  * UDP sends each read of the input as one datagram of at most 16 KiB (nc's
  * buffer size). A failed send ends netcat with the error and status 1
- * (with -k, it ends that connection only).
+ * (with -k, it ends that connection only). Ctrl-C (SIGINT) closes the
+ * connection so that the peer sees its end (a FIN, or an RST when the FIN
+ * is not acknowledged at once), then halts and exits 130.
  *
  * -k keeps listening: as in OpenBSD nc, connections are served one after
  * the other, not at once (standard input and output are one stream each,
@@ -38,6 +40,7 @@ import {
   parseIp,
   type TcpConn,
 } from "../mod.ts";
+import { closeForInterrupt } from "./netcat_close.ts";
 import { attachTap, networkErrorText } from "./network.ts";
 import {
   addrOption,
@@ -154,8 +157,11 @@ class Session {
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #idleMs: number | undefined;
 
-  constructor(options: NetcatOptions) {
+  /** Ends on its own rules, or when `stop` aborts (SIGINT). */
+  constructor(options: NetcatOptions, stop: AbortSignal) {
     this.#idleMs = options.wait === undefined ? undefined : options.wait * 1000;
+    if (stop.aborted) this.end();
+    else stop.addEventListener("abort", () => this.end(), { signal: this.done.signal });
     this.activity();
   }
 
@@ -273,8 +279,9 @@ async function tcpSession(
   conn: TcpConn,
   input: Input,
   options: NetcatOptions,
+  stop: AbortSignal,
 ): Promise<unknown> {
-  const session = new Session(options);
+  const session = new Session(options, stop);
   await pump(
     session,
     input,
@@ -291,10 +298,11 @@ async function udpSession(
   udp: DatagramConn,
   input: Input,
   options: NetcatOptions,
+  stop: AbortSignal,
   peer: () => NetAddr | undefined,
   heard: (from: NetAddr) => void,
 ): Promise<void> {
-  const session = new Session(options);
+  const session = new Session(options, stop);
   await pump(
     session,
     input,
@@ -325,6 +333,7 @@ async function client(
   port: number,
   options: NetcatOptions,
   input: Input,
+  stop: AbortSignal,
 ): Promise<void> {
   const proto = options.udp ? "udp" : "tcp";
   const what = `connect to ${host} port ${port} (${proto})`;
@@ -343,7 +352,7 @@ async function client(
     }
     try {
       note(options, `Connection to ${host} ${port} port [udp/*] succeeded!`);
-      await udpSession(udp, input, options, () => undefined, () => {});
+      await udpSession(udp, input, options, stop, () => undefined, () => {});
     } finally {
       udp.close();
     }
@@ -351,20 +360,23 @@ async function client(
   }
   let conn: TcpConn;
   try {
-    const signal = options.wait === undefined
+    const timeout = options.wait === undefined
       ? undefined
       : AbortSignal.timeout(options.wait * 1000);
+    const signal = timeout ? AbortSignal.any([stop, timeout]) : stop;
     conn = await kernel.connect({ hostname: host, port, localAddress, signal }).catch((e) => {
-      if (signal?.aborted) throw new LklError(ERRNO.ETIMEDOUT, "connect");
+      if (timeout?.aborted && !stop.aborted) throw new LklError(ERRNO.ETIMEDOUT, "connect");
       throw e;
     });
   } catch (e) {
+    if (stop.aborted) return;
     throw failure(what, e);
   }
   try {
     note(options, `Connection to ${host} ${port} port [tcp/*] succeeded!`);
-    const error = await tcpSession(conn, input, options);
-    if (error !== undefined) throw writeFailure(error);
+    const error = await tcpSession(conn, input, options, stop);
+    if (stop.aborted) await closeForInterrupt(kernel, conn);
+    else if (error !== undefined) throw writeFailure(error);
   } finally {
     conn.close();
   }
@@ -376,6 +388,7 @@ async function listener(
   port: number,
   options: NetcatOptions,
   input: Input,
+  stop: AbortSignal,
 ): Promise<void> {
   const proto = options.udp ? "udp" : "tcp";
   const what = `bind to ${host} port ${port} (${proto})`;
@@ -390,12 +403,18 @@ async function listener(
       note(options, `Listening on ${udp.addr.hostname} ${udp.addr.port}`);
       // The first datagram names the peer (nc connects to it, unless -k).
       const buf = new Uint8Array(READ_BUFFER);
-      const [first, from] = await udp.receive(buf);
+      let first: Uint8Array, from: NetAddr;
+      try {
+        [first, from] = await udp.receive(buf, stop);
+      } catch (e) {
+        if (stop.aborted) return;
+        throw e;
+      }
       note(options, `Connection received on ${from.hostname} ${from.port}`);
       await writeStdout(first);
       let last: NetAddr = from;
       if (!options.keepListening) await udp.connect(from);
-      await udpSession(udp, input, options, () => last, (f) => last = f);
+      await udpSession(udp, input, options, stop, () => last, (f) => last = f);
     } finally {
       udp.close();
     }
@@ -410,11 +429,21 @@ async function listener(
   try {
     note(options, `Listening on ${server.addr.hostname} ${server.addr.port}`);
     do {
-      const conn = await server.accept();
+      let conn: TcpConn;
+      try {
+        conn = await server.accept(stop);
+      } catch (e) {
+        if (stop.aborted) return;
+        throw e;
+      }
       try {
         const peer = conn.remoteAddr;
         note(options, `Connection received on ${peer.hostname} ${peer.port}`);
-        const error = await tcpSession(conn, input, options);
+        const error = await tcpSession(conn, input, options, stop);
+        if (stop.aborted) {
+          await closeForInterrupt(kernel, conn);
+          return;
+        }
         if (error !== undefined) {
           // With -k the failed connection ends, and the next one is served.
           if (!options.keepListening) throw writeFailure(error);
@@ -466,17 +495,24 @@ export async function runNetcat(args: string[], options: NetcatOptions): Promise
     EXIT.FAILURE,
   );
   const input = new Input(options.udp ? DATAGRAM : CHUNK);
+  // Ctrl-C: the connection is closed so that the peer sees its end, then the kernel halts.
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onSigint);
   let error: unknown;
   try {
     try {
-      if (options.listen) await listener(kernel, host, port, options, input);
-      else await client(kernel, host, port, options, input);
+      if (options.listen) await listener(kernel, host, port, options, input, stop.signal);
+      else await client(kernel, host, port, options, input, stop.signal);
     } finally {
       await kernel.halt();
     }
   } catch (e) {
     error = e ?? new Error("netcat failed");
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSigint);
   }
+  if (stop.signal.aborted) Deno.exit(130);
   // A read of a terminal or pipe that never ends would keep the process alive.
   if (error !== undefined) {
     if (input.reading) Deno.exit(reportError(error));

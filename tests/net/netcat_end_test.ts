@@ -2,10 +2,11 @@
  * How `lkl netcat` ends, against the host's socat and OpenBSD nc over a TAP,
  * in a namespace of each test's own: a file sent over UDP arrives whole
  * (datagrams of at most 16 KiB), a listener whose peer half-closes still
- * sends all of its input, and a failed send ends netcat with status 1.
+ * sends all of its input, a failed send ends netcat with status 1, and
+ * Ctrl-C closes the connection so that the peer ends too.
  */
 
-import { equal, match } from "node:assert/strict";
+import { equal, match, notEqual } from "node:assert/strict";
 import { join } from "../helpers/path.ts";
 import { Netns, sh, sha256File, tempDir, waitListening, waitUntil } from "../helpers/netns.ts";
 
@@ -120,3 +121,33 @@ Deno.test("TCP: a send that fails ends lkl netcat with the error and status 1", 
   match(r.stderr, /^lkl: netcat: write failed: (Broken pipe|Connection reset by peer)/m);
   await host.output;
 });
+
+for (const side of ["client", "listener"] as const) {
+  Deno.test(`SIGINT: the host's nc ends when lkl netcat (${side}) is interrupted`, async () => {
+    await using ns = await namespaceWithTap();
+    // The host's nc would run for 10 s if it never saw the end of the connection.
+    const hostTimeout = 10_000;
+    let host;
+    let lkl;
+    if (side === "client") {
+      host = ns.spawn(["nc", "-l", "10.77.0.1", "5020"], { timeoutMs: hostTimeout });
+      await waitListening(ns, 5020);
+      lkl = ns.lkl([...LKL, "-v", "10.77.0.1", "5020"]);
+    } else {
+      lkl = ns.lkl([...LKL, "-v", "-l", "-p", "5020"]);
+      await waitUntil("lkl listening", () => lkl!.stderrSoFar().includes("Listening on"));
+      host = ns.spawn(["nc", "10.77.0.2", "5020"], { timeoutMs: hostTimeout });
+    }
+    await waitUntil("an established connection", async () => {
+      const out = await ns.run(["ss", "-Htn", "state", "established"]);
+      return out.stdout.includes(":5020");
+    });
+    lkl.child.kill("SIGINT");
+    const r = await lkl.output;
+    equal(r.code, 130, r.stderr);
+    const h = await host.output;
+    // Killed (SIGKILL, 137) after its timeout when it never saw the end.
+    notEqual(h.code, 137, "the host's nc did not see the connection end");
+    equal(h.code, 0, h.stderr);
+  });
+}
