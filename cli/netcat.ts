@@ -38,6 +38,7 @@ import {
   LklError,
   type NetAddr,
   parseIp,
+  parsePrefix,
   type TcpConn,
 } from "../mod.ts";
 import { closeForInterrupt } from "./netcat_close.ts";
@@ -143,6 +144,11 @@ async function writeStdout(data: Uint8Array): Promise<void> {
 
 function note(options: NetcatOptions, line: string): void {
   if (options.verbose) console.error(line);
+}
+
+/** An IPv4 peer of an IPv6 socket ("::ffff:10.0.0.1") as nc shows it ("10.0.0.1"). */
+export function peerName(hostname: string): string {
+  return hostname.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, "$1");
 }
 
 /** The end condition of one connection: OpenBSD nc's readwrite() rules. */
@@ -410,7 +416,7 @@ async function listener(
         if (stop.aborted) return;
         throw e;
       }
-      note(options, `Connection received on ${from.hostname} ${from.port}`);
+      note(options, `Connection received on ${peerName(from.hostname)} ${from.port}`);
       await writeStdout(first);
       let last: NetAddr = from;
       if (!options.keepListening) await udp.connect(from);
@@ -438,7 +444,7 @@ async function listener(
       }
       try {
         const peer = conn.remoteAddr;
-        note(options, `Connection received on ${peer.hostname} ${peer.port}`);
+        note(options, `Connection received on ${peerName(peer.hostname)} ${peer.port}`);
         const error = await tcpSession(conn, input, options, stop);
         if (stop.aborted) {
           await closeForInterrupt(kernel, conn);
@@ -489,6 +495,13 @@ export async function runNetcat(args: string[], options: NetcatOptions): Promise
     usage(`${host} is not an IPv${options[4] ? 4 : 6} address`);
   }
   if (!options.addr) usage("--addr ADDR/PREFIX is required");
+  // A bad command line, as a bad --addr is (attachTap would make it a failure, status 1).
+  if (options.gw) {
+    const v = parsePrefix(options.addr).address.family;
+    if (parseIp(options.gw).family !== v) {
+      usage(`--gw ${options.gw} is not IPv${v} like --addr ${options.addr}`);
+    }
+  }
 
   const { kernel } = await attachTap(
     { ...options, verbose: options.kernelLog },

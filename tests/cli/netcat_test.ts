@@ -35,6 +35,10 @@ Deno.test("netcat usage errors are one line and exit 2", async () => {
     [["-l", "-p", "1", "2"], "lkl: netcat: give the port with -p or as an argument, not both\n"],
     [["-k", "10.0.0.1", "1"], "lkl: netcat: -k needs -l\n"],
     [["-4", "fd00::1", "1"], "lkl: netcat: fd00::1 is not an IPv4 address\n"],
+    [
+      ["--gw", "fd00::1", "10.0.0.1", "1"],
+      "lkl: netcat: --gw fd00::1 is not IPv4 like --addr 10.0.0.2/24\n",
+    ],
   ];
   for (const [args, stderr] of cases) {
     const r = await lkl(["netcat", "--tap", "tap0", "--addr", "10.0.0.2/24", ...args]);

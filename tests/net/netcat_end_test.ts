@@ -81,6 +81,7 @@ Deno.test("UDP: lkl netcat -u -l answers a peer with a 200 KB file, whole and in
   const r = await lkl.output;
   equal(r.code, 0, r.stderr);
   equal(r.stdout, "hello\n");
+  match(r.stderr, /^Connection received on 10\.77\.0\.1 5005$/m);
   equal(await sha256File(received), await sha256File(data));
 });
 
