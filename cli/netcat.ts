@@ -9,7 +9,8 @@
  * sent; a connection, the client's or a listener's, lasts until both
  * its input and the network side have ended (after the peer's end, the
  * rest of the input is still sent, then with -N the connection is
- * half-closed), or until it can neither send nor print. -w SEC bounds the
+ * half-closed), or until it can neither send nor print; with -l -k a
+ * connection ends with its peer's side, as in nc. -w SEC bounds the
  * connect and ends a connection idle for SEC seconds.
  *
  * UDP sends each read of the input as one datagram of at most 16 KiB (nc's
@@ -162,10 +163,13 @@ class Session {
   error: unknown;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #idleMs: number | undefined;
+  /** -l -k: the input is shared by the connections, one ends with its peer. */
+  readonly #endsWithPeer: boolean;
 
   /** Ends on its own rules, or when `stop` aborts (SIGINT). */
   constructor(options: NetcatOptions, stop: AbortSignal) {
     this.#idleMs = options.wait === undefined ? undefined : options.wait * 1000;
+    this.#endsWithPeer = (options.listen ?? false) && (options.keepListening ?? false);
     if (stop.aborted) this.end();
     else stop.addEventListener("abort", () => this.end(), { signal: this.done.signal });
     this.activity();
@@ -184,12 +188,17 @@ class Session {
   }
 
   /**
-   * Ends the session when nc would: both inputs gone, or both outputs.
-   * (nc's listener also ends when the network input is gone, dropping the
-   * rest of its input; here it is sent, as a client does.)
+   * Ends the session when nc would: both inputs gone, or both outputs; with
+   * -l -k also when the peer's side ends, as nc does, since the input
+   * (which may never end) then goes to the next connection. (A single
+   * listener sends the rest of its input after the peer's end, where nc
+   * may drop it.)
    */
   check(): void {
-    if ((this.stdinGone && this.netinGone) || (this.netoutGone && this.stdoutGone)) {
+    if (
+      (this.stdinGone && this.netinGone) || (this.netoutGone && this.stdoutGone) ||
+      (this.#endsWithPeer && this.netinGone)
+    ) {
       this.end();
     }
   }
