@@ -8,7 +8,7 @@
  */
 
 import { AT, AT_FDCWD, O, S, STATX } from "../ffi/constants.ts";
-import { CStringScratch } from "../ffi/cstring.ts";
+import { CStringScratch, decodeName } from "../ffi/cstring.ts";
 import { ERRNO } from "../ffi/errno.ts";
 import { type Statx, STATX_SIZE } from "../ffi/structs.ts";
 import {
@@ -248,7 +248,6 @@ class NameTaken extends LklError {
 type Xattr = [name: string, value: Uint8Array];
 
 const EMPTY = new Uint8Array(1); // "" for AT_EMPTY_PATH
-const decoder = new TextDecoder();
 const SYNC_FILE_RANGE_WRITE = 2;
 const DROP_EVERY = 16 << 20;
 const DROP_CACHES = new TextEncoder().encode("/proc/sys/vm/drop_caches\0");
@@ -416,9 +415,9 @@ class Copy {
     const n = this.#ring.view.getUint32(at + ENTRY.NAME_LEN, true);
     const bytes = this.#ring.bytes.subarray(at + ENTRY.NAME, at + ENTRY.NAME + n);
     // TextDecoder does not read shared memory.
-    if (n > this.#names.length) return decoder.decode(bytes.slice());
+    if (n > this.#names.length) return decodeName(bytes.slice());
     this.#names.set(bytes);
-    return decoder.decode(this.#names.subarray(0, n));
+    return decodeName(this.#names.subarray(0, n));
   }
 
   /** Acts on every record, in order, until END. */
@@ -548,7 +547,7 @@ class Copy {
     const nameLen = v.getUint32(at + 8, true);
     const valueLen = v.getUint32(at + 12, true);
     const start = at + XATTR_NAME;
-    const name = decoder.decode(this.#ring.bytes.slice(start, start + nameLen));
+    const name = decodeName(this.#ring.bytes.slice(start, start + nameLen));
     const value = this.#ring.bytes.slice(start + nameLen + 1, start + nameLen + 1 + valueLen);
     return [name, value];
   }
@@ -864,7 +863,7 @@ class Copy {
     const nameLen = v.getUint32(at + ENTRY.NAME_LEN, true);
     const targetLen = v.getUint32(at + ENTRY.TARGET_LEN, true);
     const start = at + ENTRY.NAME + nameLen + 1;
-    const target = decoder.decode(this.#ring.bytes.slice(start, start + targetLen));
+    const target = decodeName(this.#ring.bytes.slice(start, start + targetLen));
     try {
       this.#made(dst, "symlinkat", () => dst.dir.symlink(target, dst.name));
     } catch (e) {

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { cString, decodeName } from "../ffi/cstring.ts";
 import { AT, O, S, SEEK } from "../ffi/constants.ts";
 import { ERRNO } from "../ffi/errno.ts";
 import { STATX_SIZE } from "../ffi/structs.ts";
@@ -103,7 +104,6 @@ const PRODUCER_WAITS = 3;
 const ABORT = 4;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** `n` rounded up to a multiple of 8. */
 export function align8(n: number): number {
@@ -300,7 +300,7 @@ export class SourceWalker {
       if (name.includes("\0")) {
         throw new TypeError(`a file name holds NUL: ${JSON.stringify(name)}`);
       }
-      const cname = encoder.encode(`${name}\0`);
+      const cname = cString(name);
       const slash = path.lastIndexOf("/");
       const dirPath = name === "" ? path : slash < 0 ? "" : path.slice(0, slash);
       yield* this.#entry(dir.fd, dir.pathOnly, dirPath, cname, 0, cname.length - 1);
@@ -333,7 +333,7 @@ export class SourceWalker {
   #nameLen = 0;
 
   #path(): string {
-    const name = decoder.decode(this.#names.subarray(this.#nameAt, this.#nameAt + this.#nameLen));
+    const name = decodeName(this.#names.subarray(this.#nameAt, this.#nameAt + this.#nameLen));
     return join(this.#dirPath, name);
   }
 
@@ -393,7 +393,7 @@ export class SourceWalker {
     const mode = st.getUint16(0x1c, true);
     const type = mode & S.IFMT;
     if (this.#options.xattrs && (type === S.IFDIR || type === S.IFREG || type === S.IFLNK)) {
-      const name = decoder.decode(names.subarray(at0, at0 + len));
+      const name = decodeName(names.subarray(at0, at0 + len));
       yield* this.#xattrs(new Directory(sys, dirFd, dirPath, pathOnly), name);
       this.#dirPath = dirPath;
       this.#names = names;

@@ -37,6 +37,9 @@ async function exists(s: Session, path: string): Promise<boolean> {
 }
 
 /** Runs `fn` on each operand; failures print `message(arg, e)` and make the status 1. */
+/** Several sources and a target that is no directory: an error of the command, not of a source. */
+class TargetError extends ShellError {}
+
 async function each(
   s: Session,
   operands: string[],
@@ -49,6 +52,7 @@ async function each(
       await fn(arg);
     } catch (e) {
       if (e instanceof DOMException && e.name === "AbortError") throw e;
+      if (e instanceof TargetError) throw e; // wrong for every source: said once
       s.error(e instanceof ShellError ? e.message : message(arg, e));
       status = 1;
     }
@@ -198,7 +202,7 @@ async function destination(
     const base = baseName(src);
     return { path: joinPath(dstPath, base), shown: `${dst.replace(/\/+$/, "")}/${base}` };
   }
-  if (many) throw new ShellError(`${command}: target '${dst}' is not a directory`);
+  if (many) throw new TargetError(`${command}: target '${dst}' is not a directory`);
   if (dst.endsWith("/")) {
     // lstat("file/") is ENOTDIR: ask about the name without the slash.
     const message = slashed(await exists(s, dstPath.replace(/\/+$/, "")));

@@ -85,8 +85,11 @@ const head: ShellCommand = {
     const lines = count(flags.get("n"), 10, "head");
     const bytes = flags.has("c") ? count(flags.get("c"), 0, "head") : null;
     const buf = new Uint8Array(64 * 1024);
+    let first = true;
     return await eachFile(s, "head", operands, async (file, arg) => {
-      if (operands.length > 1) s.print(`==> ${arg} <==`);
+      // As GNU head: a blank line before every header but the first.
+      if (operands.length > 1) s.print(`${first ? "" : "\n"}==> ${arg} <==`);
+      first = false;
       let left = bytes ?? Infinity;
       let newlines = 0;
       for (let offset = 0; left > 0 && (bytes !== null || newlines < lines);) {
@@ -132,8 +135,10 @@ const tail: ShellCommand = {
     const { flags, operands } = parseFlags("tail", args, "", "nc");
     const bytes = flags.has("c") ? tailCount(flags.get("c"), "tail") : null;
     const lines = tailCount(flags.get("n"), "tail");
+    let first = true;
     return await eachFile(s, "tail", operands, async (file, arg) => {
-      if (operands.length > 1) s.print(`==> ${arg} <==`);
+      if (operands.length > 1) s.print(`${first ? "" : "\n"}==> ${arg} <==`);
+      first = false;
       const size = file.statSync().size;
       let start: number;
       if (bytes !== null) {

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { FileTree } from "../../mod.ts";
 import { globRegExp } from "./command.ts";
 import type { Session } from "./session.ts";
 
@@ -17,7 +18,7 @@ import type { Session } from "./session.ts";
 export interface GlobFs {
   /** The names in a directory ("" is the current one); none when it cannot be read. */
   list(dir: string): Promise<string[]>;
-  /** Whether a path exists (symlinks not followed). */
+  /** Whether a path exists (symlinks not followed; with a trailing "/", a directory). */
   exists(path: string): Promise<boolean>;
 }
 
@@ -82,7 +83,11 @@ export async function expandPattern(pattern: string, fs: GlobFs): Promise<string
     for (const p of paths) if (await fs.exists(p)) found.push(p);
     paths = found;
   }
-  return pattern.endsWith("/") ? paths.map((p) => `${p}/`) : paths;
+  if (!pattern.endsWith("/")) return paths;
+  // "*/" names directories only (and symlinks to them), as in sh.
+  const dirs: string[] = [];
+  for (const p of paths) if (await fs.exists(`${p}/`)) dirs.push(`${p}/`);
+  return dirs;
 }
 
 /** The image, for {@link expandPattern}. */
@@ -110,20 +115,27 @@ function imageFs(s: Session): GlobFs {
   };
 }
 
-/** The host, for {@link expandPattern}. */
+/**
+ * The host, for {@link expandPattern}: through a host FileTree rather than
+ * Deno.readDir, which cannot give back names that are not UTF-8.
+ */
 const HOST_FS: GlobFs = {
   async list(dir) {
     const names: string[] = [];
     try {
-      for await (const entry of Deno.readDir(dir === "" ? "." : dir)) names.push(entry.name);
+      using tree = FileTree.host(dir === "" ? "." : dir);
+      for await (const entry of tree.readDir(".")) names.push(entry.name);
     } catch {
       return [];
     }
     return names;
   },
   async exists(path) {
+    const bare = path.replace(/\/+$/, "") || "/";
+    const slash = bare.lastIndexOf("/");
     try {
-      await Deno.lstat(path);
+      using tree = FileTree.host(slash < 0 ? "." : bare.slice(0, slash) || "/");
+      await tree.lstat(bare.slice(slash + 1) + (path.endsWith("/") ? "/" : ""));
       return true;
     } catch {
       return false;

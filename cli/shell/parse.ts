@@ -100,12 +100,14 @@ function tokenize(line: string, lenient: boolean): Token[] {
       continue;
     }
     if (c === "#") break; // a comment, to the end of the line
-    if (c === "|" || c === "&") {
+    if (c === "|" || c === "&" || (c === "<" && line[i + 1] !== "<")) {
       if (!lenient) {
         throw new ParseError(
           c === "|"
             ? "no pipes here: '|' (quote it to mean the character; > FILE writes into the image)"
-            : "no '&' here: commands run one after the other (';' separates them; -e stops at a failure)",
+            : c === "&"
+            ? "no '&' here: commands run one after the other (';' separates them; -e stops at a failure)"
+            : "no '<' here: input comes from a here-document (<<WORD) or standard input",
         );
       }
       // For completion: what follows is a command, as after ";".
@@ -174,6 +176,13 @@ function tokenize(line: string, lenient: boolean): Token[] {
         if (GLOB_CHARS.includes(ch)) glob = true;
         i++;
       }
+    }
+    // "2> f", "1> f": a file descriptor, as sh reads it. Only stdout goes to files here.
+    if (!quoted && /^\d+$/.test(text) && line[i] === ">" && !lenient) {
+      if (text !== "1") {
+        throw new ParseError(`no '${text}>' here: only standard output can go to a file (> FILE)`);
+      }
+      continue;
     }
     out.push({ text, start, end: Math.min(i, line.length), quoted, pattern, glob });
   }

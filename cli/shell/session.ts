@@ -8,6 +8,7 @@
 
 import pc from "picocolors";
 import { errnoMessage, type Kernel, LklError, type Mount } from "../../mod.ts";
+import { encodeName } from "../../ffi/cstring.ts";
 
 /** picocolors' functions. */
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -159,9 +160,12 @@ export class Session {
     return joinPath(this.cwd, arg);
   }
 
-  /** Writes to stdout (or to what captures it). */
+  /**
+   * Writes to stdout (or to what captures it). Names that are not UTF-8
+   * come out as their own bytes, as a shell prints them (encodeName).
+   */
   write(data: string | Uint8Array): void {
-    const bytes = typeof data === "string" ? this.#encoder.encode(data) : data;
+    const bytes = typeof data === "string" ? encodeName(data) : data;
     if (this.#captured) {
       this.#captured.push(bytes.slice());
       return;

@@ -309,6 +309,67 @@ Deno.test("mount-shell put: names the file system refuses are reported, the rest
   }
 });
 
+Deno.test("mount-shell: */ is directories only; names that are not UTF-8 glob, print, copy, put", async () => {
+  const dir = await tempDir("shell-bytes");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(join(src, "d1"), { recursive: true });
+    await sh("python3", ["-c", `open(b'${src}/bad\\xff\\xfe.txt','wb').write(b'x')`]);
+    const image = join(dir, "disk.img");
+    await sh("truncate", ["-s", "32M", image]);
+    await sh("mkfs.ext4", ["-q", "-d", src, image]);
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        MAIN,
+        "mount-shell",
+        "-i",
+        image,
+        "-c",
+        `mkdir d2; echo */; echo bad*; cp bad* copied; mkdir in; put ${src}/bad* in/; ls in`,
+      ],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(r.stderr);
+    equal(r.code, 0, stderr);
+    const raw = [...r.stdout].map((b) => String.fromCharCode(b)).join(""); // a char per byte
+    equal(raw, "d1/ d2/ lost+found/\nbad\xff\xfe.txt\nbad\xff\xfe.txt\n");
+    equal(await debugfs(image, "cat /copied"), "x");
+    const { stdout } = await new Deno.Command("debugfs", { args: ["-R", "ls -p /in", image] })
+      .output();
+    ok([...stdout].map((b) => String.fromCharCode(b)).join("").includes("/bad\xff\xfe.txt/"));
+    await checkImage(image, "ext4");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("mount-shell: head and tail of several files print what GNU head and tail print", async () => {
+  const dir = await tempDir("shell-heads");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(src);
+    await Deno.writeTextFile(join(src, "h1"), "0\n1\n");
+    await Deno.writeTextFile(join(src, "h2"), "abc"); // no final newline
+    await Deno.writeTextFile(join(src, "h3"), "x\n");
+    const image = join(dir, "disk.img");
+    await sh("truncate", ["-s", "32M", image]);
+    await sh("mkfs.ext4", ["-q", "-d", src, image]);
+    for (const tool of ["head", "tail"]) {
+      const gnu = await new Deno.Command(tool, { args: ["-n", "1", "h1", "h2", "h3"], cwd: src })
+        .output();
+      const ours = await lkl(["mount-shell", "-r", "-i", image, "-c", `${tool} -n 1 h1 h2 h3`]);
+      equal(ours.code, 0, ours.stderr);
+      equal(ours.stdout, new TextDecoder().decode(gnu.stdout), tool);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("mount-shell -r: writing commands are refused, the image does not change", async () => {
   const dir = await tempDir("shell-ro");
   try {

@@ -55,6 +55,16 @@ Deno.test("parseLine: globs where unquoted, > and >> redirections", () => {
   throws(() => parseLine("echo > ; ls"), ParseError);
   throws(() => parseLine("cat f | head"), /no pipes here/);
   throws(() => parseLine("mkdir a && cd a"), /no '&' here/);
+  throws(() => parseLine("write f < host.txt"), /no '<' here/);
+  throws(() => parseLine("echo a 2> f"), /no '2>' here: only standard output/);
+  deepEqual(parseLine("echo a 1> f"), [{
+    ...plain(["echo", "a"]),
+    redirect: { path: "f", append: false },
+  }]);
+  deepEqual(parseLine("echo a 1 > f"), [{
+    ...plain(["echo", "a", "1"]),
+    redirect: { path: "f", append: false },
+  }]);
   deepEqual(parseLine("echo 'a|b' \\&"), [plain(["echo", "a|b", "&"])]);
 });
 
