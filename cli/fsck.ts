@@ -102,17 +102,22 @@ function describeRecordedError(which: string, e: RecordedError): string {
     e.block ? `block ${e.block}` : "",
     e.code ?? "",
   ].filter((x) => x !== "");
-  return `  ${which}: ${e.time ?? "(no time)"} in ${e.function || "?"}:${e.line}` +
+  const at = e.function ? ` in ${e.function}:${e.line}` : "";
+  return `  ${which}: ${e.time ?? "(no time)"}${at}` +
     (where.length ? ` (${where.join(", ")})` : "");
 }
 
 /** The superblock's error history: a warning, not a verdict (e2fsck -f examines it). */
 export function formatRecordedErrors(errors: RecordedErrors): string[] {
   const n = errors.count;
+  const what = n === 0
+    ? "the superblock is marked as having errors (no count recorded) from before this check"
+    : `the superblock records ${n} error${n === 1 ? "" : "s"} the kernel met before this check`;
   const lines = [
     pc.yellow(
-      `the superblock records ${n} error${n === 1 ? "" : "s"} the kernel met before this check ` +
-        "(e2fsck -f examines the whole file system and clears the record):",
+      `${what} (e2fsck -f examines the whole file system and clears the record)${
+        errors.first || errors.last ? ":" : "."
+      }`,
     ),
   ];
   if (errors.first) lines.push(describeRecordedError("first", errors.first));
@@ -240,6 +245,15 @@ export interface FsckOptions {
   verbose?: true;
 }
 
+/**
+ * With --json, a check that could not run still prints a JSON object on
+ * stdout (as cptofs/cpfromfs do): its status, and why.
+ */
+function jsonFailure(options: FsckOptions, status: number, error: string, problem?: string): void {
+  if (!options.json) return;
+  console.log(JSON.stringify({ image: options.image, status, clean: false, error, problem }));
+}
+
 /** Boots, checks, reports, halts; returns the exit status. */
 export async function runFsck(options: FsckOptions): Promise<number> {
   let kernel: Kernel;
@@ -251,6 +265,7 @@ export async function runFsck(options: FsckOptions): Promise<number> {
     });
   } catch (e) {
     reportError(e);
+    jsonFailure(options, FSCK_EXIT.OPERATIONAL, e instanceof Error ? e.message : String(e));
     return FSCK_EXIT.OPERATIONAL;
   }
   const abort = new AbortController();
@@ -283,10 +298,17 @@ export async function runFsck(options: FsckOptions): Promise<number> {
     status.stop();
     if (isAbort(e)) {
       console.error("lkl: fsck canceled; the image was unmounted cleanly");
+      jsonFailure(options, FSCK_EXIT.CANCELED, "canceled");
       return FSCK_EXIT.CANCELED;
     }
     if (e instanceof DiskError || e instanceof Error) {
       reportError(e);
+      jsonFailure(
+        options,
+        FSCK_EXIT.OPERATIONAL,
+        e.message,
+        e instanceof DiskError ? e.problem : undefined,
+      );
       return FSCK_EXIT.OPERATIONAL;
     }
     throw e;

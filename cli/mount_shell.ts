@@ -20,7 +20,7 @@ import {
   verboseOption,
 } from "./options.ts";
 import { ExitStatus, reportError } from "./report.ts";
-import { journalName } from "../lib/fstype.ts";
+import { isReadOnlyFsType, journalName } from "../lib/fstype.ts";
 import { ExitShell, INTERRUPTED, runParsed } from "./shell/commands.ts";
 import { complete } from "./shell/complete.ts";
 import { ArgumentLines, StreamLines, TerminalLines } from "./shell/lines.ts";
@@ -154,14 +154,24 @@ export async function runMountShell(options: MountShellOptions): Promise<number>
     logFd: options.verbose ? 2 : undefined,
   });
   let mount: Mount;
+  let readOnly = options.readOnly ?? false;
   try {
-    const disk = await kernel.attachDisk(options.image, { readOnly: options.readOnly ?? false });
+    let disk = await kernel.attachDisk(options.image, { readOnly });
+    // As mount(8) does with a write-protected source: a type the kernel can
+    // only read (iso9660, squashfs) is opened read-only, with a note.
+    const type = options.type ?? disk.probe(options.partition)?.type;
+    if (!readOnly && type !== undefined && isReadOnlyFsType(type)) {
+      await disk.close();
+      disk = await kernel.attachDisk(options.image, { readOnly: true });
+      readOnly = true;
+      console.error(`mount-shell: ${type} can only be read: ${options.image} is opened read-only`);
+    }
     // Read-only, a journal that needs recovery cannot be replayed: show the
     // file system as of its last checkpoint rather than nothing.
     mount = await disk.mount({
       partition: options.partition,
       fstype: options.type,
-      skipRecovery: options.readOnly ?? false,
+      skipRecovery: readOnly,
     });
     if (mount.recoverySkipped) {
       console.error(
@@ -202,7 +212,7 @@ export async function runMountShell(options: MountShellOptions): Promise<number>
     kernel,
     mount,
     image: options.image,
-    readOnly: options.readOnly ?? false,
+    readOnly,
     interactive,
     input: source instanceof ArgumentLines ? source.stdin : source,
   });

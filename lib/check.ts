@@ -25,7 +25,13 @@ import { decodeDirents, type Dirent64, type Statx } from "../ffi/structs.ts";
 import { Directory, STATX_WANTED } from "./directory.ts";
 import { type Disk, DiskError } from "./disk.ts";
 import { LklError } from "./errors.ts";
-import { aFsType, compatibleFsType, kernelFsType, type RecordedErrors } from "./fstype.ts";
+import {
+  aFsType,
+  compatibleFsType,
+  isReadOnlyFsType,
+  kernelFsType,
+  type RecordedErrors,
+} from "./fstype.ts";
 import type { Kernel } from "./kernel.ts";
 import {
   inodeReferences,
@@ -298,7 +304,8 @@ class Walk {
     if (known) {
       known.names++;
     } else {
-      this.inodes.set(key, { path, nlink: type === S.IFREG ? st.nlink : 0, names: 1 });
+      // Every kind but directories (counted apart) has one link per name.
+      this.inodes.set(key, { path, nlink: type === S.IFDIR ? 0 : st.nlink, names: 1 });
       this.#addIno(ino, path);
     }
   }
@@ -659,7 +666,11 @@ export async function checkImage(
   const start = performance.now();
   const repair = options.repair ?? false;
   await using disk = await kernel.attachDisk(image, { readOnly: !repair });
-  const corrected = repair ? await repairMount(kernel, disk, options) : [];
+  // A read-only type (iso9660, squashfs) has no journal to replay: just check it.
+  const readOnlyType = isReadOnlyFsType(
+    options.fstype ? kernelFsType(options.fstype) : disk.probe(options.partition)?.type ?? "",
+  );
+  const corrected = repair && !readOnlyType ? await repairMount(kernel, disk, options) : [];
   options.signal?.throwIfAborted();
   const probe = disk.probe(options.partition);
   const requested = options.fstype === undefined ? undefined : kernelFsType(options.fstype);

@@ -17,6 +17,7 @@ import {
   compatibleFsType,
   detectFsType,
   type FsProbe,
+  isReadOnlyFsType,
   kernelFsType,
   PROBE_BYTES,
 } from "./fstype.ts";
@@ -31,9 +32,6 @@ const NO_REPLAY_OPTION: Record<string, string> = {
   f2fs: "norecovery",
   btrfs: "rescue=nologreplay",
 };
-
-/** File system types the kernel can only read (mounting one read-write fails with EACCES). */
-const READ_ONLY_TYPES = new Set(["iso9660", "squashfs"]);
 
 /** Options of {@link Kernel.attachDisk}. */
 export interface AttachOptions {
@@ -318,6 +316,15 @@ export class Disk {
       }
       fstype = probe.type;
     }
+    if (!readOnly && isReadOnlyFsType(fstype)) {
+      // squashfs would mount "read-write" and fail each write; say it once, here.
+      throw new DiskError(
+        "permission",
+        ERRNO.EROFS,
+        this.path,
+        `${what}: ${fstype} is a read-only file system type: it can be read, not written`,
+      );
+    }
     const given = options.options ?? "";
     const skip = skipRecovery
       ? NO_REPLAY_OPTION[fstype] ?? NO_REPLAY_OPTION[probe?.type ?? ""]
@@ -584,7 +591,7 @@ function mountError(
       `${what}: the ${fstype} log needs recovery, which a read-only mount cannot do${why}`,
     );
   }
-  if (errno === ERRNO.EACCES && !readOnly && READ_ONLY_TYPES.has(fstype)) {
+  if (errno === ERRNO.EACCES && !readOnly && isReadOnlyFsType(fstype)) {
     return new DiskError(
       "permission",
       ERRNO.EROFS,

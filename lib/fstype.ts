@@ -212,6 +212,11 @@ export function kernelFsType(name: string): string {
   return lower === "fat" || lower === "fat32" || lower === "fat16" ? "vfat" : lower;
 }
 
+/** File system types the kernel can only read (iso9660, squashfs). */
+export function isReadOnlyFsType(fstype: string): boolean {
+  return fstype === "iso9660" || fstype === "squashfs";
+}
+
 /** What a file system calls its journal: "journal", "log" (xfs, f2fs), "log tree" (btrfs). */
 export function journalName(fstype: string): string {
   if (fstype === "btrfs") return "log tree";

@@ -216,6 +216,28 @@ function linkProblems(report: Report): Report["problems"] {
   return report.problems.filter((p) => p.operation === "links");
 }
 
+Deno.test("fsck: a symlink's or FIFO's link count that does not match its names gives 4", async () => {
+  const dir = await tempDir("fsck-otherlinks");
+  try {
+    const src = join(dir, "src");
+    await Deno.mkdir(src);
+    await Deno.symlink("target", join(src, "sym"));
+    await sh("mkfifo", [join(src, "fifo")]);
+    const image = join(dir, "ext4.img");
+    await sparseFile(image, 32 << 20);
+    await sh("mkfs.ext4", ["-q", "-d", src, image]);
+    equal((await fsck(image)).code, 0);
+    await sh("debugfs", ["-w", "-R", "set_inode_field /sym links_count 4", image]);
+    await sh("debugfs", ["-w", "-R", "set_inode_field /fifo links_count 5", image]);
+    match(await sh("e2fsck", ["-fn", image], { ok: [4] }), /ref count is 4, should be 1/);
+    const report = await fsck(image);
+    equal(report.code, 4, JSON.stringify(report.problems));
+    deepEqual(linkProblems(report).map((p) => p.path).sort(), ["/fifo", "/sym"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("fsck: a directory link count that is not 2 + its subdirectories gives 4", async () => {
   const dir = await tempDir("fsck-dirlinks");
   try {
@@ -452,6 +474,16 @@ Deno.test("fsck reports the errors an ext4 superblock records, as dumpe2fs shows
     // A clean image has no record.
     await sh("e2fsck", ["-fy", image], { ok: [0, 1] });
     equal((await fsck(image)).recordedErrors, null);
+
+    // Marked with errors, but nothing counted: said so, without empty fields.
+    await sh("debugfs", ["-w", "-R", "ssv state 3", image]);
+    const marked = await lkl(["fsck", "-i", image]);
+    equal(marked.code, 0, marked.stderr);
+    match(
+      marked.stdout,
+      /^the superblock is marked as having errors \(no count recorded\) from before this check .*record\)\.$/m,
+    );
+    ok(!marked.stdout.includes("?:0"), marked.stdout);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -477,6 +509,14 @@ Deno.test("fsck: usage errors are 16, images that cannot be checked 8", async ()
     r = await lkl(["fsck", "-i", noise]);
     equal(r.code, 8);
     match(r.stderr, /not a recognized file system/);
+    // --json still prints a report: the status and why.
+    r = await lkl(["fsck", "-i", noise, "--json"]);
+    equal(r.code, 8);
+    const json = JSON.parse(r.stdout);
+    equal(json.status, 8);
+    equal(json.clean, false);
+    equal(json.problem, "not-an-image");
+    match(json.error, /not a recognized file system/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,8 +1,8 @@
 /**
  * Read-only work on images that cannot be mounted as they are: a journal
  * (or log) that needs recovery is read without replaying it, with a
- * warning, by mount-shell -r and cpfromfs, and the image does not change; an iso9660 image refuses writes
- * with a clear error, not "permission denied".
+ * warning, by mount-shell -r and cpfromfs, and the image does not change;
+ * iso9660 and squashfs images refuse writes as read-only types.
  */
 
 import { equal, match } from "node:assert/strict";
@@ -53,29 +53,37 @@ Deno.test("mount-shell -r and cpfromfs read ext4 and xfs images whose journal ne
   }
 });
 
-Deno.test("writing into an iso9660 image: a clear error naming the read-only type", async () => {
-  const dir = await tempDir("ro-iso");
+Deno.test("iso9660 and squashfs alike: cptofs refused (7), mount-shell read-only, fsck --repair checks (0)", async () => {
+  const dir = await tempDir("ro-types");
   try {
     const src = join(dir, "src");
     await Deno.mkdir(src);
     await Deno.writeTextFile(join(src, "a.txt"), "a\n");
     const iso = join(dir, "cd.iso");
     await sh("xorriso", ["-as", "mkisofs", "-quiet", "-R", "-J", "-o", iso, src]);
-    const before = await sha256(iso);
-    for (
-      const args of [
-        ["cptofs", "-i", iso, join(src, "a.txt"), "/b.txt"],
-        ["mount-shell", "-i", iso, "-c", "ls"],
-      ]
-    ) {
-      const r = await lkl(args);
-      equal(r.code === 0, false, r.stderr);
-      match(r.stderr, /iso9660 is a read-only file system type: it can be read, not written/);
+    const sqfs = join(dir, "tree.sqfs");
+    await sh("mksquashfs", [src, sqfs, "-noappend", "-quiet", "-no-progress"]);
+    for (const [image, fstype] of [[iso, "iso9660"], [sqfs, "squashfs"]]) {
+      const before = await sha256(image);
+      const c = await lkl(["cptofs", "-i", image, join(src, "a.txt"), "/b.txt"]);
+      equal(c.code, 7, `${fstype} cptofs: ${c.stderr}`);
+      match(
+        c.stderr,
+        new RegExp(`${fstype} is a read-only file system type: it can be read, not written`),
+      );
+      // mount-shell opens it read-only, as mount(8) does, and refuses writes.
+      const m = await lkl(["mount-shell", "-i", image, "-c", "ls; mkdir x"]);
+      equal(m.code, 1, `${fstype} mount-shell: ${m.stderr}`);
+      equal(m.stdout, "a.txt\n");
+      match(
+        m.stderr,
+        new RegExp(`^mount-shell: ${fstype} can only be read: .* is opened read-only$`, "m"),
+      );
+      match(m.stderr, /mkdir: refused: the image is open read-only/);
+      const f = await lkl(["fsck", "-i", image, "--repair"]);
+      equal(f.code, 0, `${fstype} fsck --repair: ${f.stdout}${f.stderr}`);
+      equal(await sha256(image), before, `${fstype} changed`);
     }
-    const r = await lkl(["mount-shell", "-r", "-i", iso, "-c", "cat /a.txt"]);
-    equal(r.code, 0, r.stderr);
-    equal(r.stdout, "a\n");
-    equal(await sha256(iso), before);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
