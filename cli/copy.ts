@@ -418,6 +418,7 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
       }
       const overwrite = plan.copy.overwrite ?? false;
       writing = to;
+      let partial: { entries: number; bytes: number } | undefined;
       let stats: CopyStats;
       try {
         stats = await copyTree(from, to, {
@@ -428,18 +429,27 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
               failureCause(f, join(from.root, f.source), overwrite),
               f.error,
             ),
-          onProgress: showProgress
-            ? (p) =>
+          onProgress: (p) => {
+            // Kept for the summary of a copy that an error stops midway.
+            partial = { entries: p.entries, bytes: p.bytes };
+            if (showProgress) {
               progress.update({
                 entries: total.entries + p.entries,
                 bytes: total.bytes + p.bytes,
                 path: p.path,
-              })
-            : undefined,
+              });
+            }
+          },
         });
+        partial = undefined;
       } catch (e) {
         // Where this source goes could not be made: the next source may fare better.
-        if (!(e instanceof LklError) || stopsCopy(e)) throw e;
+        if (!(e instanceof LklError) || stopsCopy(e)) {
+          // Stopped midway (full image...): count what this source got so far.
+          total.entries += partial?.entries ?? 0;
+          total.bytes += partial?.bytes ?? 0;
+          throw e;
+        }
         fail(join(to.root, to.path), writeCause(e, overwrite), e);
         continue;
       }

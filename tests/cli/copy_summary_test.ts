@@ -5,7 +5,7 @@
  * the errors, each naming its path in full. Images made by mkfs.ext4.
  */
 
-import { deepEqual, equal, match } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { checkImage, lkl, makeImage, sh, sparseFile, tempDir } from "../helpers/images.ts";
 
@@ -94,6 +94,8 @@ Deno.test("cptofs --json into a full image: a report with status stopped, the fi
     equal(report.status, "stopped");
     equal(report.exitCode, 6);
     match(report.error, /is full: no space left writing \/src\/sub\/b-big$/);
+    // What was copied before it stopped is counted (a-small at least; it was 0 before).
+    ok(report.entries >= 1 && report.bytes >= 5, JSON.stringify(report));
     await checkImage(image, "ext4");
   } finally {
     await Deno.remove(dir, { recursive: true });
