@@ -65,6 +65,7 @@ const exit: ShellCommand = {
   summary: "unmount cleanly and leave (with STATUS, default the last command's)",
   writes: false,
   run(s, args) {
+    if (args.length > 1) throw new ShellError("exit: too many arguments", 1);
     if (args.length > 0 && !/^[-+]?\d+$/.test(args[0])) {
       throw new ShellError(`exit: ${args[0]}: numeric argument required`, 2);
     }

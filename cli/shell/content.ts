@@ -123,7 +123,9 @@ function tailCount(
     }
     return { n: Number(value.slice(1)), fromStart: true };
   }
-  return { n: count(value, 10, command), fromStart: false };
+  // "-n -2" is "-n 2" to GNU tail: the last 2.
+  const last = typeof value === "string" && /^-\d+$/.test(value) ? value.slice(1) : value;
+  return { n: count(last, 10, command), fromStart: false };
 }
 
 const tail: ShellCommand = {

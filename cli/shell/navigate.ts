@@ -167,7 +167,8 @@ const ls: ShellCommand = {
       }
     }
     show(files.sort(byName));
-    const headers = dirs.length + files.length > 1 || flags.has("R");
+    // As GNU ls: headers whenever several operands were given, even if some failed.
+    const headers = operands.length > 1 || flags.has("R");
     let first = files.length === 0;
     const walk = async (label: string, path: string) => {
       await s.breath();

@@ -347,7 +347,7 @@ Deno.test("mount-shell: */ is directories only; names that are not UTF-8 glob, p
   }
 });
 
-Deno.test("mount-shell: head and tail of several files print what GNU head and tail print", async () => {
+Deno.test("mount-shell: head, tail and ls of several operands print what GNU prints", async () => {
   const dir = await tempDir("shell-heads");
   try {
     const src = join(dir, "src");
@@ -355,15 +355,30 @@ Deno.test("mount-shell: head and tail of several files print what GNU head and t
     await Deno.writeTextFile(join(src, "h1"), "0\n1\n");
     await Deno.writeTextFile(join(src, "h2"), "abc"); // no final newline
     await Deno.writeTextFile(join(src, "h3"), "x\n");
+    await Deno.mkdir(join(src, "d"));
+    await Deno.writeTextFile(join(src, "d", "x"), "");
     const image = join(dir, "disk.img");
     await sh("truncate", ["-s", "32M", image]);
     await sh("mkfs.ext4", ["-q", "-d", src, image]);
-    for (const tool of ["head", "tail"]) {
-      const gnu = await new Deno.Command(tool, { args: ["-n", "1", "h1", "h2", "h3"], cwd: src })
-        .output();
-      const ours = await lkl(["mount-shell", "-r", "-i", image, "-c", `${tool} -n 1 h1 h2 h3`]);
-      equal(ours.code, 0, ours.stderr);
+    for (
+      const [tool, ...args] of [
+        ["head", "-n", "1", "h1", "h2", "h3"],
+        ["tail", "-n", "1", "h1", "h2", "h3"],
+        ["tail", "-n", "-1", "h1"], // -n -N is the last N, as GNU reads it
+        ["ls", "nosuch", "d"], // a header for each operand, even after a failure
+      ]
+    ) {
+      const gnu = await new Deno.Command(tool, { args, cwd: src }).output();
+      const ours = await lkl([
+        "mount-shell",
+        "-r",
+        "-i",
+        image,
+        "-c",
+        `cd /; ${tool} ${args.join(" ")}`,
+      ]);
       equal(ours.stdout, new TextDecoder().decode(gnu.stdout), tool);
+      equal(ours.code === 0, gnu.code === 0, `${tool}: ${ours.stderr}`);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
