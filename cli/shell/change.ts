@@ -37,6 +37,36 @@ async function exists(s: Session, path: string): Promise<boolean> {
 }
 
 /** Runs `fn` on each operand; failures print `message(arg, e)` and make the status 1. */
+/**
+ * Whether `dst` lies in the directory `src` (or is it): compared by inode
+ * along the real path of `dst`'s nearest existing ancestor, so that
+ * neither a symlink nor a file system that ignores case ("DIR" is "dir")
+ * hides it.
+ */
+async function within(s: Session, src: string, dst: string): Promise<boolean> {
+  const target = await s.mount.stat(src);
+  let existing = dst;
+  for (;;) {
+    try {
+      await s.mount.stat(existing);
+      break;
+    } catch {
+      const slash = existing.lastIndexOf("/");
+      if (slash <= 0) {
+        existing = "/";
+        break;
+      }
+      existing = existing.slice(0, slash);
+    }
+  }
+  for (let p = await s.mount.realPath(existing);;) {
+    const st = await s.mount.stat(p);
+    if (st.ino === target.ino && st.dev === target.dev) return true;
+    if (p === "/") return false;
+    p = p.slice(0, p.lastIndexOf("/")) || "/";
+  }
+}
+
 /** Several sources and a target that is no directory: an error of the command, not of a source. */
 class TargetError extends ShellError {}
 
@@ -287,9 +317,7 @@ const cp: ShellCommand = {
       if (await sameFile(s, s.path(src), to)) {
         throw new ShellError(`cp: '${src}' and '${shown}' are the same file`);
       }
-      const from = await s.mount.realPath(s.path(src));
-      const into = await s.mount.realPath(to).catch(() => to);
-      if (info.isDirectory && (into === from || into.startsWith(from === "/" ? "/" : `${from}/`))) {
+      if (info.isDirectory && await within(s, s.path(src), to)) {
         throw new ShellError(`cp: cannot copy a directory, '${src}', into itself, '${shown}'`);
       }
       await copyTree({ tree: s.mount, path: s.path(src) }, { tree: s.mount, path: to }, {

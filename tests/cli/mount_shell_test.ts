@@ -385,6 +385,36 @@ Deno.test("mount-shell: head, tail and ls of several operands print what GNU pri
   }
 });
 
+Deno.test("mount-shell cp -r: into itself is refused through a symlink and on a case-blind FAT", async () => {
+  const dir = await tempDir("shell-itself");
+  try {
+    const ext4 = join(dir, "ext4.img");
+    await makeImage(ext4, "ext4", 32 << 20);
+    let r = await lkl([
+      "mount-shell",
+      "-i",
+      ext4,
+      "-c",
+      "mkdir -p sub/deep; ln -s sub L; cp -r sub L/; ln -s /sub/deep D; cp -r sub D/x; cp -r sub ok",
+    ]);
+    equal(r.code, 0, r.stderr); // the last cp succeeded
+    deepEqual(r.stderr.trim().split("\n"), [
+      "cp: cannot copy a directory, 'sub', into itself, 'L/sub'",
+      "cp: cannot copy a directory, 'sub', into itself, 'D/x'",
+    ]);
+    equal((await debugfs(ext4, "ls /sub")).includes("sub"), false);
+    await checkImage(ext4, "ext4");
+    const vfat = join(dir, "vfat.img");
+    await sh("mkfs.vfat", ["-C", vfat, "8192"]);
+    r = await lkl(["mount-shell", "-i", vfat, "-c", "mkdir dir; cp -r dir DIR/sub"]);
+    equal(r.code, 1);
+    equal(r.stderr, "cp: cannot copy a directory, 'dir', into itself, 'DIR/sub'\n");
+    await sh("fsck.vfat", ["-n", vfat]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("mount-shell -r: writing commands are refused, the image does not change", async () => {
   const dir = await tempDir("shell-ro");
   try {
