@@ -265,7 +265,7 @@ const mv: ShellCommand = {
       const info = await s.mount.lstat(s.path(src)).catch((e) => {
         throw new ShellError(`mv: cannot stat '${src}': ${posixMessage(e)}`);
       });
-      const { path: to } = await destination(
+      const { path: to, shown } = await destination(
         s,
         src,
         dst,
@@ -278,6 +278,10 @@ const mv: ShellCommand = {
             ? null
             : `mv: cannot move '${src}' to '${dst}': Not a directory`,
       );
+      // The kernel's EINVAL, worded as coreutils words it.
+      if (info.isDirectory && await within(s, s.path(src), to)) {
+        throw new ShellError(`mv: cannot move '${src}' to a subdirectory of itself, '${shown}'`);
+      }
       await s.mount.rename(s.path(src), to);
     }, (src, e) => `mv: cannot move '${src}' to '${dst}': ${posixMessage(e)}`);
   },

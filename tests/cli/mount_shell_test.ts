@@ -385,7 +385,7 @@ Deno.test("mount-shell: head, tail and ls of several operands print what GNU pri
   }
 });
 
-Deno.test("mount-shell cp -r: into itself is refused through a symlink and on a case-blind FAT", async () => {
+Deno.test("mount-shell cp -r and mv: into itself is refused through a symlink and on a case-blind FAT", async () => {
   const dir = await tempDir("shell-itself");
   try {
     const ext4 = join(dir, "ext4.img");
@@ -395,12 +395,13 @@ Deno.test("mount-shell cp -r: into itself is refused through a symlink and on a 
       "-i",
       ext4,
       "-c",
-      "mkdir -p sub/deep; ln -s sub L; cp -r sub L/; ln -s /sub/deep D; cp -r sub D/x; cp -r sub ok",
+      "mkdir -p sub/deep; ln -s sub L; cp -r sub L/; ln -s /sub/deep D; cp -r sub D/x; mv sub L/; cp -r sub ok",
     ]);
     equal(r.code, 0, r.stderr); // the last cp succeeded
     deepEqual(r.stderr.trim().split("\n"), [
       "cp: cannot copy a directory, 'sub', into itself, 'L/sub'",
       "cp: cannot copy a directory, 'sub', into itself, 'D/x'",
+      "mv: cannot move 'sub' to a subdirectory of itself, 'L/sub'",
     ]);
     equal((await debugfs(ext4, "ls /sub")).includes("sub"), false);
     await checkImage(ext4, "ext4");
