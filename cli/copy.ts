@@ -46,8 +46,12 @@ export interface CopySummaryFailure {
   code: string;
 }
 
-/** The summary printed at the end (and as JSON with --json, also when the copy fails). */
-export interface CopySummary {
+/**
+ * The summary printed at the end (and as JSON with --json, also when the
+ * copy fails): the copy's own counts ({@link CopyStats}) over all sources,
+ * and how it went.
+ */
+export interface CopySummary extends CopyStats {
   /**
    * "copied": everything; "failed": some entries were not copied (the
    * rest was); "stopped": an error stopped the copy (full image, no
@@ -56,21 +60,8 @@ export interface CopySummary {
   status: "copied" | "failed" | "stopped";
   /** The exit status of the command. */
   exitCode: number;
-  entries: number;
-  bytes: number;
   seconds: number;
   mibPerSecond: number;
-  files: number;
-  directories: number;
-  symlinks: number;
-  hardLinks: number;
-  specialFiles: number;
-  /** Entries left out: special files not asked for, symlinks the file system cannot store. */
-  skippedEntries: number;
-  /** Entries that could not be copied (each named on stderr). */
-  failed: number;
-  /** What the destination could not store, or was not asked to: one line each. */
-  skipped: string[];
   /** The entries that could not be copied. */
   failures: CopySummaryFailure[];
   /** The error that stopped the copy (status "stopped"). */
@@ -418,7 +409,9 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
       }
       const overwrite = plan.copy.overwrite ?? false;
       writing = to;
-      let partial: { entries: number; bytes: number } | undefined;
+      // What this source got so far, for the summary of a copy stopped midway.
+      let partialEntries = 0;
+      let partialBytes = 0;
       let stats: CopyStats;
       try {
         stats = await copyTree(from, to, {
@@ -430,8 +423,8 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
               f.error,
             ),
           onProgress: (p) => {
-            // Kept for the summary of a copy that an error stops midway.
-            partial = { entries: p.entries, bytes: p.bytes };
+            partialEntries = p.entries;
+            partialBytes = p.bytes;
             if (showProgress) {
               progress.update({
                 entries: total.entries + p.entries,
@@ -441,13 +434,12 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
             }
           },
         });
-        partial = undefined;
       } catch (e) {
         // Where this source goes could not be made: the next source may fare better.
         if (!(e instanceof LklError) || stopsCopy(e)) {
           // Stopped midway (full image...): count what this source got so far.
-          total.entries += partial?.entries ?? 0;
-          total.bytes += partial?.bytes ?? 0;
+          total.entries += partialEntries;
+          total.bytes += partialBytes;
           throw e;
         }
         fail(join(to.root, to.path), writeCause(e, overwrite), e);

@@ -28,6 +28,7 @@ import { LklError } from "./errors.ts";
 import {
   aFsType,
   compatibleFsType,
+  type FsProbe,
   isReadOnlyFsType,
   kernelFsType,
   type RecordedErrors,
@@ -629,8 +630,8 @@ async function repairMount(
   kernel: Kernel,
   disk: Disk,
   options: CheckOptions,
+  probe: FsProbe | null,
 ): Promise<string[]> {
-  const probe = disk.probe(options.partition);
   options.onProgress?.({ phase: "repair", entries: 0, bytes: 0, path: "" });
   const logStart = kernel.log().length;
   const mount = await disk.mount({ partition: options.partition, fstype: options.fstype });
@@ -666,13 +667,14 @@ export async function checkImage(
   const start = performance.now();
   const repair = options.repair ?? false;
   await using disk = await kernel.attachDisk(image, { readOnly: !repair });
+  const before = disk.probe(options.partition);
   // A read-only type (iso9660, squashfs) has no journal to replay: just check it.
-  const readOnlyType = isReadOnlyFsType(
-    options.fstype ? kernelFsType(options.fstype) : disk.probe(options.partition)?.type ?? "",
-  );
-  const corrected = repair && !readOnlyType ? await repairMount(kernel, disk, options) : [];
+  const repairing = repair &&
+    !isReadOnlyFsType(options.fstype ? kernelFsType(options.fstype) : before?.type ?? "");
+  const corrected = repairing ? await repairMount(kernel, disk, options, before) : [];
   options.signal?.throwIfAborted();
-  const probe = disk.probe(options.partition);
+  // The repair mount rewrote the superblock (journal replayed): read it again.
+  const probe = repairing ? disk.probe(options.partition) : before;
   const requested = options.fstype === undefined ? undefined : kernelFsType(options.fstype);
   // checkFsType mounts ext2 and ext3 as ext4: first refuse a -t the disk does not hold.
   if (requested !== undefined && probe && !compatibleFsType(requested, probe.type)) {

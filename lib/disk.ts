@@ -18,6 +18,7 @@ import {
   detectFsType,
   type FsProbe,
   isReadOnlyFsType,
+  journalName,
   kernelFsType,
   PROBE_BYTES,
 } from "./fstype.ts";
@@ -337,7 +338,7 @@ export class Disk {
         ERRNO.EROFS,
         this.path,
         `${what}: the ${probe.type} ${
-          probe.type === "btrfs" ? "log tree" : "journal"
+          journalName(probe.type)
         } needs recovery, which a read-only attach cannot write; ` +
           `attach it read-write once, or mount with the option "${
             NO_REPLAY_OPTION[probe.type] ?? "noload"

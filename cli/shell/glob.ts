@@ -10,6 +10,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { FileTree } from "../../mod.ts";
 import { globRegExp } from "./command.ts";
 import type { Session } from "./session.ts";
@@ -90,13 +91,17 @@ export async function expandPattern(pattern: string, fs: GlobFs): Promise<string
   return dirs;
 }
 
-/** The image, for {@link expandPattern}. */
-function imageFs(s: Session): GlobFs {
+/**
+ * A tree for {@link expandPattern}: the image, or the host (through a host
+ * FileTree rather than Deno.readDir, which cannot give back names that
+ * are not UTF-8). `place` turns a glob's path into one of the tree.
+ */
+function treeFs(tree: FileTree, place: (path: string) => string): GlobFs {
   return {
     async list(dir) {
       const names: string[] = [];
       try {
-        for await (const entry of s.mount.readDir(s.path(dir === "" ? "." : dir))) {
+        for await (const entry of tree.readDir(place(dir === "" ? "." : dir))) {
           names.push(entry.name);
         }
       } catch {
@@ -106,7 +111,7 @@ function imageFs(s: Session): GlobFs {
     },
     async exists(path) {
       try {
-        await s.mount.lstat(s.path(path));
+        await tree.lstat(place(path));
         return true;
       } catch {
         return false;
@@ -115,33 +120,10 @@ function imageFs(s: Session): GlobFs {
   };
 }
 
-/**
- * The host, for {@link expandPattern}: through a host FileTree rather than
- * Deno.readDir, which cannot give back names that are not UTF-8.
- */
-const HOST_FS: GlobFs = {
-  async list(dir) {
-    const names: string[] = [];
-    try {
-      using tree = FileTree.host(dir === "" ? "." : dir);
-      for await (const entry of tree.readDir(".")) names.push(entry.name);
-    } catch {
-      return [];
-    }
-    return names;
-  },
-  async exists(path) {
-    const bare = path.replace(/\/+$/, "") || "/";
-    const slash = bare.lastIndexOf("/");
-    try {
-      using tree = FileTree.host(slash < 0 ? "." : bare.slice(0, slash) || "/");
-      await tree.lstat(bare.slice(slash + 1) + (path.endsWith("/") ? "/" : ""));
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
+/** A host path as an absolute one, keeping a trailing slash (it asks for a directory). */
+function hostPath(path: string): string {
+  return resolve(path) + (path.endsWith("/") && path !== "/" ? "/" : "");
+}
 
 /**
  * The words of a command with its globs expanded. `hostArg(i, n)` says
@@ -155,15 +137,25 @@ export async function expandWords(
 ): Promise<string[]> {
   const out = [words[0]];
   const args = words.length - 1;
-  for (let i = 1; i < words.length; i++) {
-    const pattern = patterns[i];
-    if (pattern === null || pattern === undefined) {
-      out.push(words[i]);
-      continue;
+  const image = treeFs(s.mount, (p) => s.path(p));
+  let hostRoot: FileTree | undefined;
+  try {
+    for (let i = 1; i < words.length; i++) {
+      const pattern = patterns[i];
+      if (pattern === null || pattern === undefined) {
+        out.push(words[i]);
+        continue;
+      }
+      let fs = image;
+      if (hostArg?.(i - 1, args)) {
+        hostRoot ??= FileTree.host("/");
+        fs = treeFs(hostRoot, hostPath);
+      }
+      const matches = await expandPattern(pattern, fs);
+      out.push(...(matches.length > 0 ? matches : [words[i]]));
     }
-    const host = hostArg?.(i - 1, args) ?? false;
-    const matches = await expandPattern(pattern, host ? HOST_FS : imageFs(s));
-    out.push(...(matches.length > 0 ? matches : [words[i]]));
+  } finally {
+    hostRoot?.close();
   }
   return out;
 }
