@@ -21,7 +21,7 @@ import {
   type Mount,
   prepareCopyWorker,
 } from "../mod.ts";
-import { stopsCopy } from "../lib/copy.ts";
+import { addCopyStats, emptyCopyStats, stopsCopy } from "../lib/copy.ts";
 import { journalName } from "../lib/fstype.ts";
 import { ERRNO, errnoMessage } from "../ffi/errno.ts";
 import { EXIT, ExitError, ExitStatus } from "./report.ts";
@@ -316,18 +316,7 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
   const showProgress = Deno.stderr.isTerminal() && !options.verbose;
   const progress = new Progress(showProgress);
   const start = performance.now();
-  const total: CopyStats = {
-    entries: 0,
-    bytes: 0,
-    files: 0,
-    directories: 0,
-    symlinks: 0,
-    hardLinks: 0,
-    specialFiles: 0,
-    skippedEntries: 0,
-    failed: 0,
-    skipped: [],
-  };
+  const total = emptyCopyStats();
   const failures: CopySummaryFailure[] = [];
   /** An entry that was not copied: named on stderr, counted, the copy goes on. */
   const fail = (path: string, cause: string, error: LklError) => {
@@ -445,16 +434,7 @@ export async function runCopy(plan: CopyPlan): Promise<CopySummary> {
         fail(join(to.root, to.path), writeCause(e, overwrite), e);
         continue;
       }
-      total.entries += stats.entries;
-      total.bytes += stats.bytes;
-      total.files += stats.files;
-      total.directories += stats.directories;
-      total.symlinks += stats.symlinks;
-      total.hardLinks += stats.hardLinks;
-      total.specialFiles += stats.specialFiles;
-      total.skippedEntries += stats.skippedEntries;
-      total.failed += stats.failed;
-      total.skipped.push(...stats.skipped);
+      addCopyStats(total, stats);
     }
     writing = undefined;
     for (const tree of open.splice(0)) tree.close();

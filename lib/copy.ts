@@ -119,6 +119,36 @@ export interface CopyStats {
   skipped: string[];
 }
 
+/** Counts of a copy that has not copied anything yet. */
+export function emptyCopyStats(): CopyStats {
+  return {
+    entries: 0,
+    bytes: 0,
+    files: 0,
+    directories: 0,
+    symlinks: 0,
+    hardLinks: 0,
+    specialFiles: 0,
+    skippedEntries: 0,
+    failed: 0,
+    skipped: [],
+  };
+}
+
+/** Adds the counts of one copy to `total` (several sources, one summary). */
+export function addCopyStats(total: CopyStats, stats: CopyStats): void {
+  total.entries += stats.entries;
+  total.bytes += stats.bytes;
+  total.files += stats.files;
+  total.directories += stats.directories;
+  total.symlinks += stats.symlinks;
+  total.hardLinks += stats.hardLinks;
+  total.specialFiles += stats.specialFiles;
+  total.skippedEntries += stats.skippedEntries;
+  total.failed += stats.failed;
+  total.skipped.push(...stats.skipped);
+}
+
 /** An entry that could not be copied, as reported to {@link CopyOptions.onError}. */
 export interface CopyFailure {
   /** Its path in the destination tree. */
@@ -275,18 +305,7 @@ class Copy {
   #bytesAtDrop = 0;
   #ring!: Ring;
   #stream!: SourceStream;
-  readonly stats: CopyStats = {
-    entries: 0,
-    bytes: 0,
-    files: 0,
-    directories: 0,
-    symlinks: 0,
-    hardLinks: 0,
-    specialFiles: 0,
-    skippedEntries: 0,
-    failed: 0,
-    skipped: [],
-  };
+  readonly stats: CopyStats = emptyCopyStats();
   #srcRoot = "";
   #dstRoot = "";
 
